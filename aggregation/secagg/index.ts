@@ -1,0 +1,27 @@
+export { SecAggClient } from './client/client.js';
+export type { ClientConfig } from './client/config.js';
+export type { ClientPhase } from './client/state.js';
+export { NeighbourGraph, type ClientId } from './graph.js';
+export type * from './messages.js';
+export {
+  deriveParameters,
+  validateParameters,
+  type SecAggParameters,
+  type ThreatModel,
+} from './parameters.js';
+export {
+  AbortReason,
+  DropReason,
+  LocalProtocolError,
+  RemoteProtocolError,
+  SecAggAbortedError,
+} from './reasons.js';
+export type { ServerConfig } from './server/config.js';
+export type { DropRecord, ServerPhase } from './server/context.js';
+export { SecAggServer, type SecAggResult } from './server/server.js';
+export {
+  runLocalRound,
+  type DropPoint,
+  type LocalRoundOptions,
+  type LocalRoundReport,
+} from './local-round.js';

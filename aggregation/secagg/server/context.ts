@@ -1,0 +1,97 @@
+import type { NeighbourGraph, ClientId } from '../graph.js';
+import type { ClientMessage, Outbound, RosterEntry, ShareKeys } from '../messages.js';
+import { DropReason } from '../reasons.js';
+import type { ServerConfig } from './config.js';
+
+export type ServerPhase =
+  | 'advertise-keys'
+  | 'share-keys'
+  | 'masked-input'
+  | 'consistency-check'
+  | 'unmasking'
+  | 'ready'
+  | 'completed'
+  | 'aborted';
+
+export interface DropRecord {
+  readonly phase: ServerPhase;
+  readonly reason: DropReason;
+  readonly detail: string;
+}
+
+/**
+ * What the server knows about the session, shared by its thin phase states: who is still in, what
+ * each client sent, the graph, and the one running sum. States validate, record here and pick the
+ * next state; nothing here decides a transition.
+ */
+export class ServerContext {
+  readonly active: Set<ClientId>;
+  readonly dropped = new Map<ClientId, DropRecord>();
+  readonly outbox: Outbound[] = [];
+  roster: readonly RosterEntry[] = [];
+  rosterById = new Map<ClientId, RosterEntry>();
+  graph: NeighbourGraph | undefined;
+  /** U2: ShareKeys messages of the clients that sent them. */
+  readonly shareKeys = new Map<ClientId, ShareKeys>();
+  /** Σ y_i mod 2^32 over the masked inputs received whole. */
+  readonly sum: Uint32Array;
+  /** U3, ascending. */
+  survivors: readonly ClientId[] = [];
+  /** U4: consistency signatures over the survivor list. */
+  readonly consistencySignatures = new Map<ClientId, Uint8Array>();
+
+  constructor(readonly config: ServerConfig) {
+    this.active = new Set(config.clients);
+    this.sum = new Uint32Array(config.dimension);
+  }
+
+  requireGraph(): NeighbourGraph {
+    if (this.graph === undefined) throw new Error('graph used before the roster was fixed');
+    return this.graph;
+  }
+
+  send(to: ClientId, message: Outbound['message']): void {
+    this.outbox.push({ to, message });
+  }
+
+  /** Stops counting on `id`, tells it why, and keeps the reason for the round record. */
+  drop(id: ClientId, phase: ServerPhase, reason: DropReason, detail: string): void {
+    if (!this.active.delete(id)) return;
+    this.dropped.set(id, { phase, reason, detail });
+    if (reason !== DropReason.Disconnected && reason !== DropReason.ClientAborted) {
+      this.send(id, { kind: 'abort', reason: `dropped: ${DropReason[reason]}: ${detail}` });
+    }
+  }
+
+  takeOutbox(): Outbound[] {
+    return this.outbox.splice(0, this.outbox.length);
+  }
+}
+
+/**
+ * One phase of the server. `accept` sees only messages from active clients of this session; the
+ * default for a message of the wrong kind is to drop its sender (a misbehaving client is data, not an
+ * exception). `waitingFor` lists who the phase still waits on; when empty, `advance` picks the next state.
+ */
+export interface ServerState {
+  readonly phase: ServerPhase;
+  accept(from: ClientId, message: ClientMessage, ctx: ServerContext): void;
+  waitingFor(ctx: ServerContext): ClientId[];
+  advance(ctx: ServerContext): ServerState;
+  /** Called when an active client is dropped in this phase, to undo what it half-finished. */
+  onDrop?(id: ClientId, ctx: ServerContext): void;
+}
+
+export function wrongKind(
+  from: ClientId,
+  message: ClientMessage,
+  state: ServerState,
+  ctx: ServerContext,
+): void {
+  ctx.drop(
+    from,
+    state.phase,
+    DropReason.UnexpectedMessage,
+    `${message.kind} is not expected in phase ${state.phase}`,
+  );
+}

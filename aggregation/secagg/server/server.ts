@@ -1,0 +1,128 @@
+import type { MaskPrg } from '../../crypto/mask-prg.js';
+import type { ClientId } from '../graph.js';
+import { applyMask, type SignedSeed } from '../masks.js';
+import type { ClientMessage, Outbound } from '../messages.js';
+import { DropReason, LocalProtocolError, SecAggAbortedError } from '../reasons.js';
+import { validateServerConfig, type ServerConfig } from './config.js';
+import { ServerContext, type DropRecord, type ServerPhase, type ServerState } from './context.js';
+import { AdvertiseKeysState } from './r0-advertise-keys.js';
+import { UnmaskingState, type GatheredShares } from './r4-unmasking.js';
+import { abortSession, TerminalState } from './terminal.js';
+import { unmaskingPlan } from './unmask.js';
+
+export interface SecAggResult {
+  /** Σ x_i mod 2^32 over the survivors. */
+  readonly sum: Uint32Array;
+  readonly survivors: readonly ClientId[];
+  readonly dropped: ReadonlyMap<ClientId, DropRecord>;
+}
+
+/**
+ * The server side of one secure-aggregation session, sans-IO. The caller feeds it client messages,
+ * disconnections and phase deadlines, and delivers the messages it returns. A phase ends when every
+ * client still in it has answered or when the caller reports the deadline; the session aborts when
+ * fewer than `threshold` clients remain. When the phase is `ready`, the caller ends the round with
+ * `finish()`, which rebuilds the secrets and removes the masks.
+ */
+export class SecAggServer {
+  private readonly ctx: ServerContext;
+  private state: ServerState = new AdvertiseKeysState();
+  private gathered: GatheredShares | undefined;
+  private result: SecAggResult | undefined;
+
+  constructor(config: ServerConfig) {
+    validateServerConfig(config);
+    this.ctx = new ServerContext(config);
+  }
+
+  get phase(): ServerPhase {
+    return this.state.phase;
+  }
+
+  get dropped(): ReadonlyMap<ClientId, DropRecord> {
+    return this.ctx.dropped;
+  }
+
+  /** Clients the current phase still waits for. */
+  get waitingFor(): ClientId[] {
+    return this.state.waitingFor(this.ctx);
+  }
+
+  /** Why the session aborted, when it did. */
+  get abortError(): SecAggAbortedError | undefined {
+    return this.state instanceof TerminalState ? this.state.error : undefined;
+  }
+
+  handle(from: ClientId, message: ClientMessage): Outbound[] {
+    if (!this.ctx.config.clients.includes(from)) {
+      return [{ to: from, message: { kind: 'abort', reason: `client ${from} is not part of this session` } }];
+    }
+    if (!this.ctx.active.has(from)) {
+      if (this.state instanceof TerminalState) return [];
+      const record = this.ctx.dropped.get(from)!;
+      return [
+        { to: from, message: { kind: 'abort', reason: `already dropped: ${DropReason[record.reason]}` } },
+      ];
+    }
+    if (message.kind === 'abort') {
+      this.dropNow(from, DropReason.ClientAborted, message.reason);
+    } else {
+      const before = this.ctx.active.has(from);
+      this.state.accept(from, message, this.ctx);
+      if (before && !this.ctx.active.has(from)) this.state.onDrop?.(from, this.ctx);
+    }
+    return this.settle();
+  }
+
+  /** The transport lost `id`. */
+  disconnected(id: ClientId): Outbound[] {
+    if (this.ctx.active.has(id)) this.dropNow(id, DropReason.Disconnected, 'connection lost');
+    return this.settle();
+  }
+
+  /** The current phase's deadline passed: everyone it still waits for is dropped. */
+  deadline(): Outbound[] {
+    for (const id of this.state.waitingFor(this.ctx))
+      this.dropNow(id, DropReason.Timeout, `no answer in ${this.phase}`);
+    return this.settle();
+  }
+
+  /** Rebuilds the secrets and unmasks the sum. Only in phase `ready`; returns the result once. */
+  finish(): SecAggResult {
+    if (this.result !== undefined) return this.result;
+    if (this.phase !== 'ready' || this.gathered === undefined) {
+      throw new LocalProtocolError(`finish() needs phase ready, not ${this.phase}`);
+    }
+    let plan: SignedSeed[];
+    try {
+      plan = unmaskingPlan(this.ctx, this.gathered);
+    } catch (error) {
+      if (!(error instanceof SecAggAbortedError)) throw error;
+      this.state = abortSession(this.ctx, error.reason, error.detail);
+      throw error;
+    }
+    removeMasks(this.ctx.sum, plan, this.ctx.config.prg);
+    this.state = new TerminalState('completed');
+    this.result = { sum: this.ctx.sum, survivors: this.ctx.survivors, dropped: this.ctx.dropped };
+    return this.result;
+  }
+
+  private dropNow(id: ClientId, reason: DropReason, detail: string): void {
+    this.ctx.drop(id, this.phase, reason, detail);
+    this.state.onDrop?.(id, this.ctx);
+  }
+
+  /** Advances through every phase that has nobody left to wait for. */
+  private settle(): Outbound[] {
+    while (!(this.state instanceof TerminalState) && this.state.waitingFor(this.ctx).length === 0) {
+      if (this.state instanceof UnmaskingState) this.gathered = this.state.shares;
+      this.state = this.state.advance(this.ctx);
+    }
+    return this.ctx.takeOutbox();
+  }
+}
+
+/** Takes every listed mask out of the sum, one keystream at a time. */
+export function removeMasks(sum: Uint32Array, plan: readonly SignedSeed[], prg: MaskPrg): void {
+  for (const mask of plan) applyMask(sum, 0, mask, prg);
+}
