@@ -5,7 +5,7 @@ import { randomBytes } from '../../crypto/random-source.js';
 import { splitSecret } from '../../crypto/shamir.js';
 import { verify } from '../../crypto/signature.js';
 import { NeighbourGraph, type ClientId } from '../graph.js';
-import type { Roster, RosterEntry, ServerMessage, ShareKeys } from '../messages.js';
+import type { RosterEntry, ServerMessage, ShareKeys } from '../messages.js';
 import {
   advertisedKeysPayload,
   graphSeed,
