@@ -9,3 +9,9 @@ export function argNumber(name: string, fallback: number): number {
   }
   return value;
 }
+
+/** `--name value` from the command line, or `fallback`. */
+export function argString(name: string, fallback: string): string {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? fallback : (process.argv[at + 1] ?? fallback);
+}

@@ -13,6 +13,7 @@ export type ClientId = number;
  */
 export class NeighbourGraph {
   private readonly positionOf = new Map<ClientId, number>();
+  private readonly neighbourhoods = new Map<ClientId, readonly ClientId[]>();
   private readonly clientAt: ClientId[];
   readonly degree: number;
 
@@ -38,8 +39,10 @@ export class NeighbourGraph {
     return this.positionOf.has(id);
   }
 
-  /** The neighbours of `id`, ascending. */
-  neighbours(id: ClientId): ClientId[] {
+  /** The neighbours of `id`, ascending. Computed once per client: the server asks for them per share. */
+  neighbours(id: ClientId): readonly ClientId[] {
+    const known = this.neighbourhoods.get(id);
+    if (known !== undefined) return known;
     const position = this.positionOf.get(id);
     if (position === undefined) throw new RangeError(`client ${id} is not in the graph`);
     const n = this.clientAt.length;
@@ -51,7 +54,9 @@ export class NeighbourGraph {
         out.push(this.clientAt[(position + step) % n]!, this.clientAt[(position - step + n) % n]!);
       }
     }
-    return out.sort((a, b) => a - b);
+    out.sort((a, b) => a - b);
+    this.neighbourhoods.set(id, out);
+    return out;
   }
 
   areNeighbours(a: ClientId, b: ClientId): boolean {

@@ -11,7 +11,7 @@ export type HeldShares = Map<ClientId, { readonly selfSeed: Uint8Array; readonly
 
 /**
  * R3: awaits the survivor list (U3). It must include us, and every neighbour on it must be one whose
- * shares we hold (U3 ⊆ U2). We sign it; R4 will accept only this exact list, signed by enough neighbours.
+ * shares we hold (U3 ⊆ U2). We sign it; R4 will accept only this exact list, signed by at least t survivors.
  */
 export class ConsistencyCheckState implements ClientState {
   readonly phase = 'consistency-check';

@@ -10,7 +10,8 @@ import { expect, refuseUnless, type ClientPhase, type ClientState, type Transiti
  * R4: awaits the unmask request, the one step where a dishonest server could learn a client's input:
  * with both the self-mask seed and the masking key of a survivor it could strip all masks from that
  * survivor's y. So an honest client answers only when
- *   - the survivor list is the one it signed, carrying valid signatures from at least t neighbours;
+ *   - the survivor list is the one it signed, carrying valid signatures from at least t survivors (as
+ *     Bonawitz et al. require |U4| >= t; it verifies signatures until t are valid, not all n);
  *   - every owner named is a neighbour whose shares it holds, named once, in one list only;
  *   - self-seed shares are asked only for survivors, masking-key shares only for clients off the list.
  * It answers at most once per session.
@@ -36,13 +37,14 @@ export class UnmaskingState implements ClientState {
     const payload = survivorListPayload(config.sessionId, this.signedSurvivors);
     const validSigners = new Set<ClientId>();
     for (const { signer, signature } of request.signatures) {
-      if (!this.neighbours.has(signer) || !survivors.has(signer) || validSigners.has(signer)) continue;
+      if (validSigners.size === threshold) break;
+      if (!survivors.has(signer) || validSigners.has(signer)) continue;
       const key = config.identityKeyOf(signer);
       if (key !== undefined && verify(signature, payload, key)) validSigners.add(signer);
     }
     refuseUnless(
       validSigners.size >= threshold,
-      `survivor list is signed by ${validSigners.size} neighbours; at least ${threshold} are required`,
+      `survivor list carries ${validSigners.size} valid survivor signatures; at least ${threshold} are required`,
     );
 
     const named = new Set<ClientId>();

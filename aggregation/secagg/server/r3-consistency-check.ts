@@ -37,13 +37,13 @@ export class ConsistencyCheckState implements ServerState {
     const graph = ctx.requireGraph();
     const survivors = new Set(ctx.survivors);
     const requested = new Map<ClientId, { self: Set<ClientId>; maskKey: Set<ClientId> }>();
+    const signatures = signers
+      .sort((a, b) => a - b)
+      .map((j) => ({ signer: j, signature: ctx.consistencySignatures.get(j)! }));
     for (const id of signers) {
       const neighbours = graph.neighbours(id);
       const selfSeedOwners = neighbours.filter((j) => survivors.has(j));
       const maskKeyOwners = neighbours.filter((j) => !survivors.has(j) && ctx.shareKeys.has(j));
-      const signatures = neighbours
-        .filter((j) => ctx.consistencySignatures.has(j))
-        .map((j) => ({ signer: j, signature: ctx.consistencySignatures.get(j)! }));
       requested.set(id, { self: new Set(selfSeedOwners), maskKey: new Set(maskKeyOwners) });
       ctx.send(id, {
         kind: 'unmask-request',

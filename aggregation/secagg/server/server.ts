@@ -15,6 +15,8 @@ export interface SecAggResult {
   readonly sum: Uint32Array;
   readonly survivors: readonly ClientId[];
   readonly dropped: ReadonlyMap<ClientId, DropRecord>;
+  /** Keystreams expanded to unmask: one self mask per survivor plus the pairwise masks of dropped clients. */
+  readonly masksRemoved: number;
 }
 
 /**
@@ -103,7 +105,12 @@ export class SecAggServer {
     }
     removeMasks(this.ctx.sum, plan, this.ctx.config.prg);
     this.state = new TerminalState('completed');
-    this.result = { sum: this.ctx.sum, survivors: this.ctx.survivors, dropped: this.ctx.dropped };
+    this.result = {
+      sum: this.ctx.sum,
+      survivors: this.ctx.survivors,
+      dropped: this.ctx.dropped,
+      masksRemoved: plan.length,
+    };
     return this.result;
   }
 
