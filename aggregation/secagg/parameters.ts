@@ -56,8 +56,13 @@ export function deriveParameters(model: ThreatModel): DerivedParameters {
     throw new InvalidArgumentError('dropoutRate', `need 0 <= δ < 1, got ${delta}`);
   if (!(gamma >= 0 && gamma < 1))
     throw new InvalidArgumentError('corruptFraction', `need 0 <= γ < 1, got ${gamma}`);
+  if (!(sigma > 0 && sigma < 1024))
+    throw new InvalidArgumentError('securityBits', `need 0 < σ < 1024, got ${sigma}`);
+  if (!(eta > 0 && eta < 1024))
+    throw new InvalidArgumentError('correctnessBits', `need 0 < η < 1024, got ${eta}`);
   const others = n - 1;
-  const corrupt = Math.floor(gamma * n);
+  // The epsilon keeps a product like 0.29 * 200 = 57.99999999999999 from undercounting the corrupt clients.
+  const corrupt = Math.floor(gamma * n + 1e-9);
   const failing = Math.min(others, Math.ceil((gamma + delta) * others - 1e-9));
   const lnFact = logFactorials(others);
   const privacyBudget = -sigma - Math.log2(n);
