@@ -15,6 +15,7 @@ import { signingKeyPairFromSeed, type SigningKeyPair } from '../aggregation/cryp
 import { cryptoReady } from '../aggregation/crypto/sodium.js';
 import { deriveParameters, runLocalRound, type ClientId } from '../aggregation/secagg/index.js';
 import { addInto } from '../aggregation/vector/words.js';
+import { ParallelMaskRemover } from '../coordinator/parallel-unmask.js';
 import { argNumber, argString } from './args.js';
 
 await cryptoReady();
@@ -23,6 +24,9 @@ const dimension = argNumber('--dim', 100_000);
 const dropout = argNumber('--dropout', 0.1);
 const corrupt = argNumber('--corrupt', 0);
 const prg = maskPrgById(argString('--prg', 'chacha20') as MaskPrgId);
+/** Threads the server unmasks on; a coordinator keeps its pool for its lifetime, so start-up is not timed. */
+const threads = argNumber('--threads', 2);
+const remover = await ParallelMaskRemover.start(threads);
 const levels = 2 ** 16;
 
 const parameters = deriveParameters({ clients, dropoutRate: dropout, corruptFraction: corrupt });
@@ -51,8 +55,10 @@ const report = runLocalRound({
   random: seededRandom(seedFromNumber(99)),
   prg,
   drops,
+  remover: remover.remove,
   clock: () => performance.now(),
 });
+await remover.close();
 const peakRssMb = process.resourceUsage().maxRSS / 1024;
 const result = report.result;
 if (result === undefined) throw report.abortError ?? new Error('round did not complete');
@@ -75,6 +81,7 @@ console.log(
     k: parameters.degree,
     t: parameters.threshold,
     prg: prg.id,
+    server_threads: threads,
     survivors: result.survivors.length,
     masks_removed: result.masksRemoved,
     client_ms: round(median(live.map((id) => report.clientMs.get(id)!))),

@@ -18,10 +18,11 @@ export {
 } from './reasons.js';
 export type { ServerConfig } from './server/config.js';
 export type { DropRecord, ServerPhase } from './server/context.js';
-export { SecAggServer, type SecAggResult } from './server/server.js';
+export { removeMasks, SecAggServer, type MaskRemover, type SecAggResult } from './server/server.js';
 export {
   runLocalRound,
   type DropPoint,
   type LocalRoundOptions,
   type LocalRoundReport,
 } from './local-round.js';
+export { applyMask, type SignedSeed } from './masks.js';

@@ -7,7 +7,7 @@ import type { ClientMessage, Outbound } from './messages.js';
 import type { SecAggParameters } from './parameters.js';
 import type { SecAggAbortedError } from './reasons.js';
 import type { DropRecord } from './server/context.js';
-import { SecAggServer, type SecAggResult } from './server/server.js';
+import { SecAggServer, type MaskRemover, type SecAggResult } from './server/server.js';
 
 /**
  * Where a scripted client stops: instead of sending its message of that phase it goes silent (the
@@ -40,6 +40,8 @@ export interface LocalRoundOptions {
   readonly prg: MaskPrg;
   readonly chunkWords?: number;
   readonly drops?: ReadonlyMap<ClientId, ScriptedDrop>;
+  /** How the server expands and removes masks at the end (default: on this thread). */
+  readonly remover?: MaskRemover;
   /** Milliseconds, to attribute compute time to each party; omit for none. */
   readonly clock?: () => number;
 }
@@ -160,7 +162,11 @@ export function runLocalRound(options: LocalRoundOptions): LocalRoundReport {
   if (server.phase === 'ready') {
     const t0 = clock();
     try {
-      result = server.finish();
+      result = server.finish(options.remover);
+    } catch (error) {
+      if (server.abortError !== error) throw error;
+      for (const { to, message } of server.takeOutbound())
+        if (!gone.has(to)) clients.get(to)!.handle(message);
     } finally {
       serverMs += clock() - t0;
     }

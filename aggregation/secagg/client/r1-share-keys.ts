@@ -57,6 +57,14 @@ export class ShareKeysState implements ClientState {
       `roster has ${entries.length} clients; threshold ${threshold} needs at least ${threshold + 1}`,
     );
 
+    // Every entry feeds the graph seed, so a non-member anywhere in the roster is refused; signatures are
+    // checked for neighbours only (the server checked all), keeping the cost O(k) instead of O(n).
+    for (const e of entries) {
+      refuseUnless(
+        config.identityKeyOf(e.id) !== undefined,
+        `roster names client ${e.id}, which is not a member`,
+      );
+    }
     const graph = new NeighbourGraph(
       entries.map((e) => e.id),
       degree,

@@ -42,7 +42,8 @@ export class ServerContext {
 
   constructor(readonly config: ServerConfig) {
     this.active = new Set(config.clients);
-    this.sum = new Uint32Array(config.dimension);
+    // Shared memory costs nothing here and lets a caller's worker pool unmask disjoint ranges in place.
+    this.sum = new Uint32Array(new SharedArrayBuffer(config.dimension * 4));
   }
 
   requireGraph(): NeighbourGraph {

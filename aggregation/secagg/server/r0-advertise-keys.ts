@@ -1,4 +1,4 @@
-import { AGREEMENT_KEY_BYTES } from '../../crypto/key-agreement.js';
+import { AGREEMENT_KEY_BYTES, isSmallOrderPublicKey } from '../../crypto/key-agreement.js';
 import { verify } from '../../crypto/signature.js';
 import { NeighbourGraph, type ClientId } from '../graph.js';
 import type { ClientMessage, RosterEntry } from '../messages.js';
@@ -23,6 +23,9 @@ export class AdvertiseKeysState implements ServerState {
     const { encryptionKey, maskingKey, signature } = message;
     if (encryptionKey.length !== AGREEMENT_KEY_BYTES || maskingKey.length !== AGREEMENT_KEY_BYTES) {
       return ctx.drop(from, this.phase, DropReason.MalformedKeys, 'keys must be 32 bytes each');
+    }
+    if (isSmallOrderPublicKey(encryptionKey) || isSmallOrderPublicKey(maskingKey)) {
+      return ctx.drop(from, this.phase, DropReason.MalformedKeys, 'a key is a small-order point');
     }
     const payload = advertisedKeysPayload(ctx.config.sessionId, from, encryptionKey, maskingKey);
     if (!verify(signature, payload, ctx.config.identityKeyOf(from)!)) {

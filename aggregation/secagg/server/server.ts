@@ -89,8 +89,11 @@ export class SecAggServer {
     return this.settle();
   }
 
-  /** Rebuilds the secrets and unmasks the sum. Only in phase `ready`; returns the result once. */
-  finish(): SecAggResult {
+  /**
+   * Rebuilds the secrets and unmasks the sum. Only in phase `ready`; returns the result once.
+   * `remover` expands and subtracts the masks; pass a parallel one to use more cores.
+   */
+  finish(remover: MaskRemover = removeMasks): SecAggResult {
     if (this.result !== undefined) return this.result;
     if (this.phase !== 'ready' || this.gathered === undefined) {
       throw new LocalProtocolError(`finish() needs phase ready, not ${this.phase}`);
@@ -103,7 +106,7 @@ export class SecAggServer {
       this.state = abortSession(this.ctx, error.reason, error.detail);
       throw error;
     }
-    removeMasks(this.ctx.sum, plan, this.ctx.config.prg);
+    remover(this.ctx.sum, plan, this.ctx.config.prg);
     this.state = new TerminalState('completed');
     this.result = {
       sum: this.ctx.sum,
@@ -112,6 +115,14 @@ export class SecAggServer {
       masksRemoved: plan.length,
     };
     return this.result;
+  }
+
+  /**
+   * Messages produced outside `handle`, `disconnected` and `deadline` — the aborts `finish()` sends when
+   * the shares do not rebuild — for the caller to deliver.
+   */
+  takeOutbound(): Outbound[] {
+    return this.ctx.takeOutbox();
   }
 
   private dropNow(id: ClientId, reason: DropReason, detail: string): void {
@@ -129,7 +140,10 @@ export class SecAggServer {
   }
 }
 
-/** Takes every listed mask out of the sum, one keystream at a time. */
+/** Applies every mask of `plan` to all of `sum`; any split of the work must give the same words. */
+export type MaskRemover = (sum: Uint32Array, plan: readonly SignedSeed[], prg: MaskPrg) => void;
+
+/** Takes every listed mask out of the sum, one keystream at a time, on this thread. */
 export function removeMasks(sum: Uint32Array, plan: readonly SignedSeed[], prg: MaskPrg): void {
   for (const mask of plan) applyMask(sum, 0, mask, prg);
 }

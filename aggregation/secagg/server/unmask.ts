@@ -8,15 +8,13 @@ import { equalBytes } from '../client/r1-share-keys.js';
 import type { ServerContext } from './context.js';
 import type { GatheredShares } from './r4-unmasking.js';
 
-/** Distinct t-subsets tried per secret before blaming the shares (a corrupt holder's share is skipped). */
-const MAX_SUBSETS = 16;
-
 /**
  * Rebuilds every secret the session needs and lists the masks to take out of the sum: each survivor's
  * self mask, and for each client that dropped after sharing keys, its pairwise mask with every surviving
  * neighbour (which those neighbours added and nobody cancelled). Each rebuilt secret is checked — a
  * self seed against the commitment its owner sent, a masking key against its advertised public key —
- * and a mismatch is retried with other subsets of the shares before the session aborts.
+ * and a mismatch is retried without each share in turn, so one corrupt holder per owner is survived
+ * whenever a spare share arrived; otherwise the session aborts.
  */
 export function unmaskingPlan(ctx: ServerContext, shares: GatheredShares): SignedSeed[] {
   const { sessionId, parameters } = ctx.config;
@@ -56,10 +54,11 @@ function rebuild(
   isRight: (secret: Uint8Array) => boolean,
 ): Uint8Array {
   const sorted = [...shares].sort((a, b) => a.x - b.x);
-  const attempts = Math.min(MAX_SUBSETS, sorted.length - threshold + 1);
-  for (let start = 0; start < attempts; start++) {
-    const subset = sorted.slice(start, start + threshold);
-    if (subset.length < threshold) break;
+  const first = tryCombine(combiner, sorted.slice(0, threshold), threshold);
+  if (first !== undefined && isRight(first)) return first;
+  // A wrong share among the first t is found by leaving each of them out in turn (while a spare exists).
+  for (let skip = 0; skip < threshold && sorted.length > threshold; skip++) {
+    const subset = [...sorted.slice(0, skip), ...sorted.slice(skip + 1, threshold + 1)];
     const secret = tryCombine(combiner, subset, threshold);
     if (secret !== undefined && isRight(secret)) return secret;
   }

@@ -1,0 +1,660 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { cryptoReady } from '../../../aggregation/crypto/sodium.js';
+import { SHARE_BYTES } from '../../../aggregation/crypto/shamir.js';
+import { sign } from '../../../aggregation/crypto/signature.js';
+import {
+  NeighbourGraph,
+  validateParameters,
+  type ClientId,
+  type ClientMessage,
+  type Roster,
+  type SecAggClient,
+  type SecAggParameters,
+  type ServerMessage,
+  type SharesForYou,
+  type UnmaskRequest,
+} from '../../../aggregation/secagg/index.js';
+import { graphSeed, survivorListPayload } from '../../../aggregation/secagg/transcript.js';
+import { flipByte, identityOf, randomBytesOf, Session, type SessionOptions } from './helpers.js';
+
+await cryptoReady();
+
+// Complete graph on 7 clients: k = 6, t = 4 (t > k/2).
+const IDS: readonly ClientId[] = [10, 20, 30, 40, 50, 60, 70];
+const COMPLETE: SecAggParameters = { clients: 7, degree: 6, threshold: 4 };
+// Degree 4 on 8 clients, so every client has 3 non-neighbours: k = 4, t = 3.
+const SPARSE_IDS: readonly ClientId[] = [1, 2, 3, 4, 5, 6, 7, 8];
+const SPARSE: SecAggParameters = { clients: 8, degree: 4, threshold: 3 };
+validateParameters(COMPLETE);
+validateParameters(SPARSE);
+
+const TARGET = 30;
+/** Goes silent instead of sending its masked input, so it is off the survivor list. */
+const DROPPED = 60;
+const NON_MEMBER = 99;
+
+type Kind = ServerMessage['kind'];
+
+function newSession(overrides: Partial<SessionOptions> = {}): Session {
+  return new Session({ ids: IDS, parameters: COMPLETE, sessionTag: 1, ...overrides });
+}
+
+/** Runs the honest server until `kind` is about to reach the target, and returns it undelivered. */
+function heldAt<K extends Kind>(
+  kind: K,
+  options: { session?: Session; target?: ClientId; dropAt?: ClientMessage['kind'] } = {},
+): { s: Session; client: SecAggClient; genuine: Extract<ServerMessage, { kind: K }> } {
+  const s = options.session ?? newSession();
+  const target = options.target ?? TARGET;
+  if (options.dropAt !== undefined) s.scripts.set(DROPPED, { at: options.dropAt });
+  s.hold = (to, message) => to === target && message.kind === kind;
+  s.start().run();
+  const genuine = s.take(target, kind);
+  return { s, client: s.client(target), genuine };
+}
+
+/** The honest unmask request to the target, with DROPPED silent from MaskedInputCollection on. */
+function unmaskRequest(session?: Session): { s: Session; client: SecAggClient; genuine: UnmaskRequest } {
+  const held = heldAt('unmask-request', { dropAt: 'masked-input', ...(session ? { session } : {}) });
+  const { genuine } = held;
+  // Preconditions the forgeries below build on.
+  assert.deepEqual(genuine.survivors, [10, 20, 30, 40, 50, 70]);
+  assert.deepEqual(genuine.selfSeedOwners, [10, 20, 40, 50, 70]);
+  assert.deepEqual(genuine.maskKeyOwners, [DROPPED]);
+  assert.ok(genuine.signatures.length >= COMPLETE.threshold);
+  return held;
+}
+
+/**
+ * The client refused: it is aborted for a reason matching `pattern`, its only message is an abort
+ * carrying that reason (so no share of anything left it), and the genuine message it is handed
+ * afterwards gets nothing either.
+ */
+function assertRefused(
+  client: SecAggClient,
+  reply: ClientMessage[],
+  pattern: RegExp,
+  genuine?: ServerMessage,
+): void {
+  assert.equal(client.phase, 'aborted');
+  assert.match(client.abortReason ?? '', pattern);
+  assert.deepEqual(reply, [{ kind: 'abort', reason: client.abortReason }]);
+  if (genuine !== undefined) {
+    assert.deepEqual(client.handle(genuine), []);
+    assert.equal(client.phase, 'aborted');
+  }
+}
+
+/** The refusal for a survivor list with only `count` valid signatures that count. */
+function tooFewSignatures(count: number): RegExp {
+  return new RegExp(
+    `survivor list (?:is signed by ${count} neighbours|carries ${count} valid survivor signatures); at least ${COMPLETE.threshold} are required`,
+  );
+}
+
+function signedBy(
+  sessionId: Uint8Array,
+  survivors: readonly ClientId[],
+  signers: readonly ClientId[],
+): UnmaskRequest['signatures'] {
+  const payload = survivorListPayload(sessionId, survivors);
+  return signers.map((signer) => ({ signer, signature: sign(payload, identityOf(signer).secretKey) }));
+}
+
+describe('positive control', () => {
+  test('the untampered unmask request is answered with exactly the requested shares and the sum is exact', () => {
+    const s = newSession();
+    s.scripts.set(DROPPED, { at: 'masked-input' });
+    s.hold = (_to, message) => message.kind === 'unmask-request';
+    s.start().run();
+    const request = s.take(TARGET, 'unmask-request');
+    const client = s.client(TARGET);
+    assert.equal(client.phase, 'unmasking');
+    const reply = s.deliver({ to: TARGET, message: request });
+    assert.equal(client.phase, 'completed');
+    assert.equal(client.abortReason, undefined);
+    assert.equal(reply.length, 1);
+    const response = reply[0]!;
+    assert.ok(response.kind === 'unmask-response');
+    assert.deepEqual(
+      response.selfSeedShares.map((x) => x.owner),
+      request.selfSeedOwners,
+    );
+    assert.deepEqual(
+      response.maskKeyShares.map((x) => x.owner),
+      request.maskKeyOwners,
+    );
+    assert.deepEqual(request.maskKeyOwners, [DROPPED]);
+    for (const { share } of [...response.selfSeedShares, ...response.maskKeyShares])
+      assert.equal(share.length, SHARE_BYTES);
+
+    // The target answered first, so its shares are among those the server rebuilds every secret from.
+    s.release().run();
+    assert.equal(s.server.phase, 'ready');
+    const result = s.server.finish();
+    assert.deepEqual(result.survivors, [10, 20, 30, 40, 50, 70]);
+    assert.deepEqual([...s.server.dropped.keys()], [DROPPED]);
+    assert.deepEqual(result.sum, s.expectedSum(result.survivors));
+    for (const id of IDS) if (id !== DROPPED) assert.equal(s.client(id).phase, 'completed');
+  });
+});
+
+describe('unmask request: both secrets of one client', () => {
+  test('refuses a request for the self-seed and the masking-key share of the same survivor', () => {
+    const { client, genuine } = unmaskRequest();
+    const forged: UnmaskRequest = { ...genuine, maskKeyOwners: [...genuine.maskKeyOwners, 40] };
+    assertRefused(client, client.handle(forged), /client 40 twice or asks for both of its shares/, genuine);
+  });
+
+  test('refuses a request for both shares of the dropped client', () => {
+    const { client, genuine } = unmaskRequest();
+    const forged: UnmaskRequest = { ...genuine, selfSeedOwners: [...genuine.selfSeedOwners, DROPPED] };
+    assertRefused(
+      client,
+      client.handle(forged),
+      /client 60 twice or asks for both|self-seed share asked for client 60/,
+      genuine,
+    );
+  });
+
+  test('refuses a request naming one owner twice in the same list', () => {
+    const { client, genuine } = unmaskRequest();
+    const forged: UnmaskRequest = { ...genuine, selfSeedOwners: [...genuine.selfSeedOwners, 40] };
+    assertRefused(client, client.handle(forged), /names client 40 twice/, genuine);
+  });
+});
+
+describe('unmask request: owners outside the neighbourhood', () => {
+  function sparse(): { client: SecAggClient; genuine: UnmaskRequest; outsider: ClientId } {
+    const s = new Session({ ids: SPARSE_IDS, parameters: SPARSE, sessionTag: 2 });
+    const { client, genuine } = heldAt('unmask-request', { session: s, target: 3 });
+    const neighbours = s.graph().neighbours(3);
+    assert.equal(neighbours.length, 4);
+    assert.deepEqual(genuine.selfSeedOwners, neighbours);
+    const outsider = SPARSE_IDS.find((id) => id !== 3 && !neighbours.includes(id));
+    assert.ok(outsider !== undefined);
+    return { client, genuine, outsider };
+  }
+
+  test('refuses a self-seed share of a non-neighbour', () => {
+    const { client, genuine, outsider } = sparse();
+    const forged: UnmaskRequest = { ...genuine, selfSeedOwners: [...genuine.selfSeedOwners, outsider] };
+    assertRefused(
+      client,
+      client.handle(forged),
+      new RegExp(`client ${outsider}, outside this neighbourhood`),
+      genuine,
+    );
+  });
+
+  test('refuses a masking-key share of a non-neighbour', () => {
+    const { client, genuine, outsider } = sparse();
+    const forged: UnmaskRequest = { ...genuine, maskKeyOwners: [outsider] };
+    assertRefused(
+      client,
+      client.handle(forged),
+      new RegExp(`client ${outsider}, outside this neighbourhood`),
+      genuine,
+    );
+  });
+
+  test('refuses a share of the client itself', () => {
+    const { client, genuine } = unmaskRequest();
+    const forged: UnmaskRequest = { ...genuine, maskKeyOwners: [...genuine.maskKeyOwners, TARGET] };
+    assertRefused(client, client.handle(forged), /client 30, outside this neighbourhood/, genuine);
+  });
+});
+
+describe('unmask request: the signed survivor list', () => {
+  test('refuses an unsigned survivor list', () => {
+    const { client, genuine } = unmaskRequest();
+    const forged: UnmaskRequest = { ...genuine, signatures: [] };
+    assertRefused(client, client.handle(forged), tooFewSignatures(0), genuine);
+  });
+
+  test('refuses a survivor list with one valid signature too few', () => {
+    const { client, genuine } = unmaskRequest();
+    const forged: UnmaskRequest = { ...genuine, signatures: genuine.signatures.slice(0, 3) };
+    assertRefused(client, client.handle(forged), tooFewSignatures(3), genuine);
+  });
+
+  test('refuses signatures attributed to the wrong signers', () => {
+    const { client, genuine } = unmaskRequest();
+    const all = genuine.signatures;
+    const rotated = all.map((x, i) => ({
+      signer: x.signer,
+      signature: all[(i + 1) % all.length]!.signature,
+    }));
+    assertRefused(client, client.handle({ ...genuine, signatures: rotated }), tooFewSignatures(0), genuine);
+  });
+
+  test('refuses signatures made with a key that is not the named signer’s identity', () => {
+    const { s, client, genuine } = unmaskRequest();
+    const payload = survivorListPayload(s.sessionId, genuine.survivors);
+    const forgedSignatures = genuine.signatures.map(({ signer }) => ({
+      signer,
+      signature: sign(payload, identityOf(NON_MEMBER).secretKey),
+    }));
+    const forged: UnmaskRequest = { ...genuine, signatures: forgedSignatures };
+    assertRefused(client, client.handle(forged), tooFewSignatures(0), genuine);
+  });
+
+  test('counts neither a repeated signature nor one by a client off the survivor list', () => {
+    const { s, client, genuine } = unmaskRequest();
+    const [by10, by20, by40] = signedBy(s.sessionId, genuine.survivors, [10, 20, 40]);
+    // DROPPED's identity really signed this list, but DROPPED is not on it.
+    const [byDropped] = signedBy(s.sessionId, genuine.survivors, [DROPPED]);
+    const padded = [by10!, by10!, by10!, by20!, by40!, byDropped!];
+    assertRefused(client, client.handle({ ...genuine, signatures: padded }), tooFewSignatures(3), genuine);
+  });
+
+  test('refuses a survivor list other than the one it signed', () => {
+    const { client, genuine } = unmaskRequest();
+    const forged: UnmaskRequest = { ...genuine, survivors: genuine.survivors.filter((id) => id !== 70) };
+    assertRefused(
+      client,
+      client.handle(forged),
+      /survivor list other than the one this client signed/,
+      genuine,
+    );
+  });
+
+  test('refuses another list even when it carries valid signatures over that list', () => {
+    // The server tells the target that DROPPED survived, to collect its self-seed share here while
+    // others reveal its masking key: even with every neighbour's signature over that list, no.
+    const { s, client, genuine } = unmaskRequest();
+    const survivors = [...IDS];
+    const forged: UnmaskRequest = {
+      ...genuine,
+      survivors,
+      signatures: signedBy(s.sessionId, survivors, [10, 20, 40, 50, 60, 70]),
+      selfSeedOwners: [10, 20, 40, 50, 60, 70],
+      maskKeyOwners: [],
+    };
+    assertRefused(
+      client,
+      client.handle(forged),
+      /survivor list other than the one this client signed/,
+      genuine,
+    );
+  });
+});
+
+describe('replay from another session', () => {
+  // Same client randomness in both sessions: the round keys coincide, only the session id differs.
+  const sessionA = (): Session => newSession({ sessionTag: 11, randomTag: 7 });
+  const sessionB = (): Session => newSession({ sessionTag: 12, randomTag: 7 });
+
+  test('refuses a roster from another session, though its keys and signatures are valid there', () => {
+    const a = heldAt('roster', { session: sessionA() });
+    const b = heldAt('roster', { session: sessionB() });
+    const mineA = a.genuine.entries.find((e) => e.id === TARGET)!;
+    const mineB = b.genuine.entries.find((e) => e.id === TARGET)!;
+    assert.deepEqual(mineA.encryptionKey, mineB.encryptionKey);
+    assert.deepEqual(mineA.maskingKey, mineB.maskingKey);
+    assert.notDeepEqual(a.s.sessionId, b.s.sessionId);
+    assertRefused(b.client, b.client.handle(a.genuine), /keys of client 10 are not signed by it/, b.genuine);
+  });
+
+  test('refuses a share ciphertext captured in another session', () => {
+    const a = heldAt('shares-for-you', { session: sessionA() });
+    const b = heldAt('shares-for-you', { session: sessionB() });
+    const fromA = a.genuine.ciphertexts.find((c) => c.sender === 10)!;
+    const forged: SharesForYou = {
+      kind: 'shares-for-you',
+      ciphertexts: b.genuine.ciphertexts.map((c) => (c.sender === 10 ? fromA : c)),
+    };
+    assertRefused(b.client, b.client.handle(forged), /share from client 10 fails authentication/, b.genuine);
+  });
+
+  test('refuses all of another session’s share ciphertexts', () => {
+    const a = heldAt('shares-for-you', { session: sessionA() });
+    const b = heldAt('shares-for-you', { session: sessionB() });
+    assertRefused(b.client, b.client.handle(a.genuine), /fails authentication/, b.genuine);
+  });
+
+  test('refuses a survivor list and signatures from another session', () => {
+    const a = heldAt('unmask-request', { session: sessionA() });
+    const b = heldAt('unmask-request', { session: sessionB() });
+    assert.deepEqual(a.genuine.survivors, b.genuine.survivors);
+    assert.ok(a.genuine.signatures.length >= COMPLETE.threshold);
+    assertRefused(b.client, b.client.handle(a.genuine), tooFewSignatures(0), b.genuine);
+  });
+});
+
+describe('share ciphertexts', () => {
+  /** Every client's shares-for-you held back, so ciphertexts can be moved between them. */
+  function allHeld(): { s: Session; client: SecAggClient; genuine: SharesForYou } {
+    const s = newSession();
+    s.hold = (_to, message) => message.kind === 'shares-for-you';
+    s.start().run();
+    assert.equal(s.held.length, IDS.length);
+    return { s, client: s.client(TARGET), genuine: s.take(TARGET, 'shares-for-you') };
+  }
+
+  const replacing = (genuine: SharesForYou, sender: ClientId, ciphertext: Uint8Array): SharesForYou => ({
+    kind: 'shares-for-you',
+    ciphertexts: genuine.ciphertexts.map((c) => (c.sender === sender ? { sender, ciphertext } : c)),
+  });
+
+  for (const [where, at] of [
+    ['nonce', 0],
+    ['body', 40],
+    ['tag', -1],
+  ] as const) {
+    test(`refuses a ciphertext with one flipped byte in its ${where}`, () => {
+      const { client, genuine } = allHeld();
+      const original = genuine.ciphertexts.find((c) => c.sender === 10)!.ciphertext;
+      const tampered = flipByte(original, at < 0 ? original.length + at : at);
+      assertRefused(
+        client,
+        client.handle(replacing(genuine, 10, tampered)),
+        /share from client 10 fails authentication/,
+        genuine,
+      );
+    });
+  }
+
+  test('refuses a ciphertext addressed to another recipient', () => {
+    const { s, client, genuine } = allHeld();
+    const to20 = s.take(20, 'shares-for-you');
+    const fromTenTo20 = to20.ciphertexts.find((c) => c.sender === 10)!.ciphertext;
+    assertRefused(
+      client,
+      client.handle(replacing(genuine, 10, fromTenTo20)),
+      /share from client 10 fails authentication/,
+      genuine,
+    );
+  });
+
+  test('refuses a ciphertext relabelled as coming from another sender', () => {
+    const { client, genuine } = allHeld();
+    const fromTen = genuine.ciphertexts.find((c) => c.sender === 10)!.ciphertext;
+    assertRefused(
+      client,
+      client.handle(replacing(genuine, 20, fromTen)),
+      /share from client 20 fails authentication/,
+      genuine,
+    );
+  });
+
+  test('refuses a truncated ciphertext', () => {
+    const { client, genuine } = allHeld();
+    assertRefused(
+      client,
+      client.handle(replacing(genuine, 10, new Uint8Array(39))),
+      /share from client 10 fails authentication/,
+      genuine,
+    );
+  });
+
+  test('refuses two ciphertexts from the same sender', () => {
+    const { client, genuine } = allHeld();
+    const forged: SharesForYou = {
+      ...genuine,
+      ciphertexts: [...genuine.ciphertexts, genuine.ciphertexts[0]!],
+    };
+    assertRefused(client, client.handle(forged), /two shares from client 10/, genuine);
+  });
+
+  test('refuses a ciphertext from a client outside the session', () => {
+    const { client, genuine } = allHeld();
+    const forged: SharesForYou = {
+      ...genuine,
+      ciphertexts: [
+        ...genuine.ciphertexts,
+        { sender: NON_MEMBER, ciphertext: genuine.ciphertexts[0]!.ciphertext },
+      ],
+    };
+    assertRefused(client, client.handle(forged), /client 99, which is not a neighbour/, genuine);
+  });
+
+  test('refuses to mask with fewer than threshold neighbours', () => {
+    const { client, genuine } = allHeld();
+    const forged: SharesForYou = { ...genuine, ciphertexts: genuine.ciphertexts.slice(0, 3) };
+    assertRefused(client, client.handle(forged), /only 3 neighbours shared keys; threshold is 4/, genuine);
+  });
+});
+
+describe('roster', () => {
+  const rosterHeld = (): { s: Session; client: SecAggClient; genuine: Roster } => heldAt('roster');
+  const withEntries = (entries: Roster['entries']): Roster => ({ kind: 'roster', entries });
+
+  test('refuses a roster that alters its encryption key', () => {
+    const { client, genuine } = rosterHeld();
+    const entries = genuine.entries.map((e) =>
+      e.id === TARGET ? { ...e, encryptionKey: flipByte(e.encryptionKey, 5) } : e,
+    );
+    assertRefused(client, client.handle(withEntries(entries)), /roster altered this client/, genuine);
+  });
+
+  test('refuses a roster that alters its masking key', () => {
+    const { client, genuine } = rosterHeld();
+    const other = genuine.entries.find((e) => e.id === 40)!;
+    const entries = genuine.entries.map((e) =>
+      e.id === TARGET ? { ...e, maskingKey: other.maskingKey } : e,
+    );
+    assertRefused(client, client.handle(withEntries(entries)), /roster altered this client/, genuine);
+  });
+
+  test('refuses a roster that leaves it out', () => {
+    const { client, genuine } = rosterHeld();
+    const entries = genuine.entries.filter((e) => e.id !== TARGET);
+    assertRefused(client, client.handle(withEntries(entries)), /roster leaves this client out/, genuine);
+  });
+
+  test('refuses an unsorted roster', () => {
+    const { client, genuine } = rosterHeld();
+    const [first, second, ...rest] = genuine.entries;
+    const entries = [second!, first!, ...rest];
+    assertRefused(client, client.handle(withEntries(entries)), /roster is not sorted/, genuine);
+  });
+
+  test('refuses a roster naming a client twice', () => {
+    const { client, genuine } = rosterHeld();
+    const entries = [genuine.entries[0]!, ...genuine.entries];
+    assertRefused(client, client.handle(withEntries(entries)), /names a client twice/, genuine);
+  });
+
+  test('refuses a roster naming a non-member', () => {
+    const { client, genuine } = rosterHeld();
+    // 70's place taken by 99, whose "keys" are 70's: every entry is a neighbour in the complete graph.
+    const entries = genuine.entries.map((e) => (e.id === 70 ? { ...e, id: NON_MEMBER } : e));
+    assertRefused(client, client.handle(withEntries(entries)), /client 99, which is not a member/, genuine);
+  });
+
+  test('refuses a roster naming a non-member even where it falls outside its neighbourhood', () => {
+    // The server picks the phantom's key bytes, and so the graph seed, until the phantom lands outside
+    // the target's neighbourhood (where its entry would escape the per-neighbour signature check).
+    const s = new Session({ ids: SPARSE_IDS, parameters: SPARSE, sessionTag: 2 });
+    const { client, genuine } = heldAt('roster', { session: s, target: 3 });
+    let entries: Roster['entries'] | undefined;
+    for (let attempt = 0; attempt < 64 && entries === undefined; attempt++) {
+      const phantom = {
+        id: NON_MEMBER,
+        encryptionKey: randomBytesOf(2 * attempt, 32),
+        maskingKey: randomBytesOf(2 * attempt + 1, 32),
+        signature: new Uint8Array(64),
+      };
+      const candidate = [...genuine.entries, phantom];
+      const graph = new NeighbourGraph(
+        candidate.map((e) => e.id),
+        SPARSE.degree,
+        graphSeed(s.sessionId, candidate),
+      );
+      if (!graph.areNeighbours(3, NON_MEMBER)) entries = candidate;
+    }
+    assert.ok(entries !== undefined, 'no phantom key places the non-member outside the neighbourhood');
+    assertRefused(client, client.handle(withEntries(entries)), /client 99, which is not a member/, genuine);
+  });
+
+  test('refuses a roster in which a neighbour’s key was replaced', () => {
+    const { client, genuine } = rosterHeld();
+    const entries = genuine.entries.map((e) =>
+      e.id === 40 ? { ...e, encryptionKey: randomBytesOf(1, 32) } : e,
+    );
+    assertRefused(
+      client,
+      client.handle(withEntries(entries)),
+      /keys of client 40 are not signed by it/,
+      genuine,
+    );
+  });
+
+  test('refuses a roster too small for the threshold', () => {
+    const { client, genuine } = rosterHeld();
+    const entries = genuine.entries.filter((e) => [10, 20, 30, 40].includes(e.id));
+    assertRefused(client, client.handle(withEntries(entries)), /roster has 4 clients; threshold 4/, genuine);
+  });
+});
+
+describe('unmask request: which share for which owner', () => {
+  test('refuses a masking-key share of a client on the signed survivor list', () => {
+    const { client, genuine } = unmaskRequest();
+    const forged: UnmaskRequest = {
+      ...genuine,
+      selfSeedOwners: genuine.selfSeedOwners.filter((id) => id !== 40),
+      maskKeyOwners: [...genuine.maskKeyOwners, 40],
+    };
+    assertRefused(
+      client,
+      client.handle(forged),
+      /masking-key share asked for client 40, which the signed list says survived/,
+      genuine,
+    );
+  });
+
+  test('refuses a self-seed share of a client not on the signed survivor list', () => {
+    const { client, genuine } = unmaskRequest();
+    const forged: UnmaskRequest = {
+      ...genuine,
+      selfSeedOwners: [...genuine.selfSeedOwners, DROPPED],
+      maskKeyOwners: [],
+    };
+    assertRefused(
+      client,
+      client.handle(forged),
+      /self-seed share asked for client 60, which the signed list says dropped/,
+      genuine,
+    );
+  });
+
+  test('refuses a share of a neighbour that never shared keys with it', () => {
+    const { client, genuine } = heldAt('unmask-request', { dropAt: 'share-keys' });
+    assert.deepEqual(genuine.maskKeyOwners, []);
+    const forged: UnmaskRequest = { ...genuine, maskKeyOwners: [DROPPED] };
+    assertRefused(client, client.handle(forged), /client 60, whose shares this client never got/, genuine);
+  });
+});
+
+describe('survivor list', () => {
+  const withSurvivors = (survivors: readonly ClientId[]): ServerMessage => ({
+    kind: 'survivor-list',
+    survivors,
+  });
+
+  test('refuses a survivor list that leaves it out', () => {
+    const { client, genuine } = heldAt('survivor-list');
+    const forged = withSurvivors(IDS.filter((id) => id !== TARGET));
+    assertRefused(client, client.handle(forged), /leaves out this client/, genuine);
+  });
+
+  test('refuses an unsorted survivor list', () => {
+    const { client, genuine } = heldAt('survivor-list');
+    assertRefused(client, client.handle(withSurvivors([20, 10, 30, 40, 50, 60, 70])), /not sorted/, genuine);
+  });
+
+  test('refuses a survivor list shorter than the threshold', () => {
+    const { client, genuine } = heldAt('survivor-list');
+    assertRefused(
+      client,
+      client.handle(withSurvivors([10, 20, 30])),
+      /survivor list has 3 clients; threshold is 4/,
+      genuine,
+    );
+  });
+
+  test('refuses a survivor list naming a neighbour that never shared keys', () => {
+    const { client, genuine } = heldAt('survivor-list', { dropAt: 'share-keys' });
+    assert.ok(genuine.kind === 'survivor-list' && !genuine.survivors.includes(DROPPED));
+    assertRefused(
+      client,
+      client.handle(withSurvivors(IDS)),
+      /names neighbour 60, which never shared keys/,
+      genuine,
+    );
+  });
+});
+
+describe('messages out of turn', () => {
+  const forgedRequest: UnmaskRequest = {
+    kind: 'unmask-request',
+    survivors: IDS,
+    signatures: [],
+    selfSeedOwners: IDS.filter((id) => id !== TARGET),
+    maskKeyOwners: [],
+  };
+
+  test('refuses an unmask request while awaiting the roster', () => {
+    const { client, genuine } = heldAt('roster');
+    assert.equal(client.phase, 'share-keys');
+    assertRefused(
+      client,
+      client.handle(forgedRequest),
+      /expected roster in phase share-keys, got unmask-request/,
+      genuine,
+    );
+  });
+
+  test('refuses the roster a second time while awaiting its shares', () => {
+    const { s, client, genuine } = heldAt('shares-for-you');
+    const roster = s.sent.find((o) => o.to === TARGET && o.message.kind === 'roster')!.message;
+    assertRefused(
+      client,
+      client.handle(roster),
+      /expected shares-for-you in phase masked-input, got roster/,
+      genuine,
+    );
+  });
+
+  test('refuses an unmask request that skips the consistency check', () => {
+    const { client, genuine } = heldAt('survivor-list');
+    assert.equal(client.phase, 'consistency-check');
+    assertRefused(
+      client,
+      client.handle(forgedRequest),
+      /expected survivor-list in phase consistency-check, got unmask-request/,
+      genuine,
+    );
+  });
+
+  test('refuses a second survivor list after it signed one', () => {
+    const { client, genuine } = heldAt('unmask-request', { dropAt: 'masked-input' });
+    const reply = client.handle({ kind: 'survivor-list', survivors: IDS });
+    assertRefused(client, reply, /expected unmask-request in phase unmasking, got survivor-list/, genuine);
+  });
+
+  test('after completing, ignores every further message', () => {
+    const { client, genuine } = unmaskRequest();
+    const reply = client.handle(genuine);
+    assert.equal(reply.length, 1);
+    assert.equal(reply[0]!.kind, 'unmask-response');
+    assert.equal(client.phase, 'completed');
+    const again: UnmaskRequest = { ...genuine, selfSeedOwners: [], maskKeyOwners: [40] };
+    for (const message of [genuine, again, forgedRequest, { kind: 'abort', reason: 'late' }] as const) {
+      assert.deepEqual(client.handle(message), []);
+      assert.equal(client.phase, 'completed');
+      assert.equal(client.abortReason, undefined);
+    }
+  });
+
+  test('a server abort stops the client without a reply', () => {
+    const { client, genuine } = heldAt('shares-for-you');
+    assert.deepEqual(client.handle({ kind: 'abort', reason: 'too few clients' }), []);
+    assert.equal(client.phase, 'aborted');
+    assert.match(client.abortReason ?? '', /server aborted: too few clients/);
+    assert.deepEqual(client.handle(genuine), []);
+  });
+});
