@@ -5,6 +5,7 @@
  */
 import { aes256CtrPrg, chacha20Prg, MASK_BLOCK_WORDS, type MaskPrg } from '../aggregation/crypto/mask-prg.js';
 import { cryptoReady, sodium } from '../aggregation/crypto/sodium.js';
+import { WordVector } from '../aggregation/vector/word-vector.js';
 import { addInto } from '../aggregation/vector/words.js';
 import { argNumber } from './args.js';
 
@@ -41,11 +42,20 @@ function libsodiumXChaCha(): void {
   }
 }
 
-function wordAdds(): () => void {
+function jsWordAdds(): () => void {
   const a = new Uint32Array(MASK_BLOCK_WORDS);
   const b = new Uint32Array(MASK_BLOCK_WORDS).fill(0x9e3779b9);
   return () => {
     for (let w = 0; w < totalWords; w += MASK_BLOCK_WORDS) addInto(a, b, 0);
+  };
+}
+
+/** The WebAssembly SIMD kernel, including the copy of each block into its scratch area. */
+function simdWordAdds(): () => void {
+  const a = WordVector.zeros(MASK_BLOCK_WORDS);
+  const b = new Uint32Array(MASK_BLOCK_WORDS).fill(0x9e3779b9);
+  return () => {
+    for (let w = 0; w < totalWords; w += MASK_BLOCK_WORDS) a.add(b, 0);
   };
 }
 
@@ -56,6 +66,7 @@ console.log(
     node_aes256ctr_gb_s: gbPerSecond(expandAll(aes256CtrPrg), bytes),
     node_chacha20_gb_s: gbPerSecond(expandAll(chacha20Prg), bytes),
     libsodium_xchacha20poly1305_gb_s: gbPerSecond(libsodiumXChaCha, bytes),
-    word_add_gb_s: gbPerSecond(wordAdds(), bytes),
+    js_word_add_gb_s: gbPerSecond(jsWordAdds(), bytes),
+    simd_word_add_gb_s: gbPerSecond(simdWordAdds(), bytes),
   }),
 );

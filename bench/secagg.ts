@@ -3,6 +3,9 @@
  * real keystreams — printed as one JSON line. Clients run one at a time and their inputs are made on
  * demand, so the process holds O(d) words whatever the client count.
  *   npm run bench:secagg -- --clients 500 --dim 100000 --dropout 0.1 [--corrupt 0] [--prg chacha20]
+ *                           [--threads 2] [--default-malloc]
+ * It runs with the coordinator's glibc malloc settings (coordinator/malloc-tuning.ts) unless told
+ * --default-malloc.
  *
  * The dropped clients leave after ShareKeys, before sending their masked input: the costliest case for
  * the server, which must then rebuild their masking keys and regenerate every pairwise mask they had.
@@ -15,9 +18,12 @@ import { signingKeyPairFromSeed, type SigningKeyPair } from '../aggregation/cryp
 import { cryptoReady } from '../aggregation/crypto/sodium.js';
 import { deriveParameters, runLocalRound, type ClientId } from '../aggregation/secagg/index.js';
 import { addInto } from '../aggregation/vector/words.js';
+import { WordVector } from '../aggregation/vector/word-vector.js';
+import { ensureMallocTuning } from '../coordinator/malloc-tuning.js';
 import { ParallelMaskRemover } from '../coordinator/parallel-unmask.js';
 import { argNumber, argString } from './args.js';
 
+if (!process.argv.includes('--default-malloc')) ensureMallocTuning();
 await cryptoReady();
 const clients = argNumber('--clients', 500);
 const dimension = argNumber('--dim', 100_000);
@@ -82,6 +88,7 @@ console.log(
     t: parameters.threshold,
     prg: prg.id,
     server_threads: threads,
+    malloc_tuned: process.env['GLIBC_TUNABLES'] !== undefined,
     survivors: result.survivors.length,
     masks_removed: result.masksRemoved,
     client_ms: round(median(live.map((id) => report.clientMs.get(id)!))),
@@ -101,12 +108,13 @@ function prgBytesPerMs(): number {
   }, total);
 }
 
+/** Block adds through the SIMD kernel, keystream-sized blocks copied in as the server does. */
 function addsPerMs(): number {
-  const a = new Uint32Array(MASK_BLOCK_WORDS);
-  const b = new Uint32Array(MASK_BLOCK_WORDS).fill(12345);
+  const target = WordVector.zeros(MASK_BLOCK_WORDS * 8);
+  const block = new Uint32Array(MASK_BLOCK_WORDS).fill(12345);
   const repeats = 4096;
   return best(() => {
-    for (let r = 0; r < repeats; r++) addInto(a, b, 0);
+    for (let r = 0; r < repeats; r++) target.add(block, (r % 8) * MASK_BLOCK_WORDS);
   }, repeats * MASK_BLOCK_WORDS);
 }
 

@@ -1,10 +1,13 @@
 import { parentPort } from 'node:worker_threads';
 import { maskPrgById, type MaskPrgId } from '../aggregation/crypto/mask-prg.js';
 import type { SignedSeed } from '../aggregation/secagg/index.js';
+import { WordVector } from '../aggregation/vector/word-vector.js';
 import { applyRange } from './parallel-unmask.js';
 
 interface RangeJob {
-  readonly sum: Uint32Array;
+  readonly memory: WebAssembly.Memory;
+  readonly length: number;
+  readonly thread: number;
   readonly seeds: Uint8Array;
   readonly signs: Int8Array;
   readonly prg: MaskPrgId;
@@ -22,7 +25,13 @@ parentPort?.on('message', (job: RangeJob) => {
       seed: job.seeds.subarray(i * 32, i * 32 + 32),
       sign: sign === 1 ? 1 : -1,
     }));
-    applyRange(job.sum, plan, maskPrgById(job.prg), job.start, job.end);
+    applyRange(
+      WordVector.over(job.memory, job.length, job.thread),
+      plan,
+      maskPrgById(job.prg),
+      job.start,
+      job.end,
+    );
   } catch {
     status = 2;
   } finally {

@@ -1,7 +1,7 @@
 import { agree } from '../crypto/key-agreement.js';
 import { deriveKey } from '../crypto/kdf.js';
 import { MASK_BLOCK_WORDS, type MaskPrg } from '../crypto/mask-prg.js';
-import { addInto, subtractInto } from '../vector/words.js';
+import type { WordTarget } from '../vector/word-target.js';
 import type { ClientId } from './graph.js';
 import { u32 } from './transcript.js';
 
@@ -35,14 +35,20 @@ export interface SignedSeed {
 }
 
 /**
- * target[i] ±= PRG(seed)[startWord + i] for the words of `target`, expanding the keystream block by
- * block so only one block is ever live.
+ * target[i] ±= PRG(seed)[i] for the words start ≤ i < end, expanding the keystream block by block so
+ * only one block is ever live. Any split of [0, d) into ranges gives the same words as one pass.
  */
-export function applyMask(target: Uint32Array, startWord: number, mask: SignedSeed, prg: MaskPrg): void {
-  const stream = prg.open(mask.seed, startWord);
-  const combine = mask.sign === 1 ? addInto : subtractInto;
-  for (let at = 0; at < target.length; at += MASK_BLOCK_WORDS) {
-    const count = Math.min(MASK_BLOCK_WORDS, target.length - at);
-    combine(target, stream.next(count), at);
+export function applyMask(
+  target: WordTarget,
+  start: number,
+  end: number,
+  mask: SignedSeed,
+  prg: MaskPrg,
+): void {
+  const stream = prg.open(mask.seed, start);
+  for (let at = start; at < end; at += MASK_BLOCK_WORDS) {
+    const block = stream.next(Math.min(MASK_BLOCK_WORDS, end - at));
+    if (mask.sign === 1) target.add(block, at);
+    else target.subtract(block, at);
   }
 }

@@ -1,6 +1,7 @@
 import { open } from '../../crypto/aead.js';
 import type { AgreementKeyPair } from '../../crypto/key-agreement.js';
 import { SHARE_BYTES } from '../../crypto/shamir.js';
+import { PlainWords } from '../../vector/word-target.js';
 import type { ClientId } from '../graph.js';
 import { applyMask, pairwiseSeed, pairwiseSign } from '../masks.js';
 import type { MaskedInputChunk, RosterEntry, ServerMessage } from '../messages.js';
@@ -53,8 +54,8 @@ export class MaskedInputState implements ClientState {
       `only ${held.size} neighbours shared keys; threshold is ${config.parameters.threshold}`,
     );
 
-    const masked = Uint32Array.from(this.input());
-    applyMask(masked, 0, { seed: this.selfSeed, sign: 1 }, config.prg);
+    const masked = new PlainWords(Uint32Array.from(this.input()));
+    applyMask(masked, 0, masked.length, { seed: this.selfSeed, sign: 1 }, config.prg);
     for (const peer of held.keys()) {
       const seed = pairwiseSeed(
         config.sessionId,
@@ -64,13 +65,13 @@ export class MaskedInputState implements ClientState {
         peer,
       );
       refuseUnless(seed !== null, `client ${peer} advertised a low-order masking key`);
-      applyMask(masked, 0, { seed, sign: pairwiseSign(me, peer) }, config.prg);
+      applyMask(masked, 0, masked.length, { seed, sign: pairwiseSign(me, peer) }, config.prg);
     }
 
     const chunkWords = config.chunkWords ?? DEFAULT_CHUNK_WORDS;
     const send: MaskedInputChunk[] = [];
     for (let offset = 0; offset < masked.length; offset += chunkWords) {
-      send.push({ kind: 'masked-input', offset, words: masked.subarray(offset, offset + chunkWords) });
+      send.push({ kind: 'masked-input', offset, words: masked.words.subarray(offset, offset + chunkWords) });
     }
     return { next: new ConsistencyCheckState(this.neighbours, held), send };
   }

@@ -1,3 +1,4 @@
+import { WordVector } from '../../vector/word-vector.js';
 import type { NeighbourGraph, ClientId } from '../graph.js';
 import type { ClientMessage, Outbound, RosterEntry, ShareKeys } from '../messages.js';
 import { DropReason } from '../reasons.js';
@@ -33,8 +34,8 @@ export class ServerContext {
   graph: NeighbourGraph | undefined;
   /** U2: ShareKeys messages of the clients that sent them. */
   readonly shareKeys = new Map<ClientId, ShareKeys>();
-  /** Σ y_i mod 2^32 over the masked inputs received whole. */
-  readonly sum: Uint32Array;
+  /** Σ y_i mod 2^32 over the masked inputs received whole; shared memory, so a worker pool can unmask it. */
+  readonly sum: WordVector;
   /** U3, ascending. */
   survivors: readonly ClientId[] = [];
   /** U4: consistency signatures over the survivor list. */
@@ -42,8 +43,7 @@ export class ServerContext {
 
   constructor(readonly config: ServerConfig) {
     this.active = new Set(config.clients);
-    // Shared memory costs nothing here and lets a caller's worker pool unmask disjoint ranges in place.
-    this.sum = new Uint32Array(new SharedArrayBuffer(config.dimension * 4));
+    this.sum = WordVector.zeros(config.dimension);
   }
 
   requireGraph(): NeighbourGraph {

@@ -1,7 +1,6 @@
 import type { ClientId } from '../graph.js';
 import type { ClientMessage } from '../messages.js';
 import { DropReason } from '../reasons.js';
-import { addInto, subtractInto } from '../../vector/words.js';
 import { wrongKind, type ServerContext, type ServerState } from './context.js';
 import { ConsistencyCheckState } from './r3-consistency-check.js';
 import { belowThreshold } from './terminal.js';
@@ -36,7 +35,7 @@ export class MaskedInputState implements ServerState {
         `chunk at word ${offset} with ${words.length} words; expected word ${upload.received}, ending by ${dimension}`,
       );
     }
-    addInto(ctx.sum, words, offset);
+    ctx.sum.add(words, offset);
     upload.received += words.length;
     if (upload.received === dimension) {
       this.uploads.delete(from);
@@ -49,8 +48,7 @@ export class MaskedInputState implements ServerState {
 
   onDrop(id: ClientId, ctx: ServerContext): void {
     const upload = this.uploads.get(id);
-    if (upload !== undefined)
-      for (const chunk of upload.chunks) subtractInto(ctx.sum, chunk.words, chunk.offset);
+    if (upload !== undefined) for (const chunk of upload.chunks) ctx.sum.subtract(chunk.words, chunk.offset);
     this.uploads.delete(id);
   }
 

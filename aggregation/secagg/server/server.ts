@@ -1,4 +1,5 @@
 import type { MaskPrg } from '../../crypto/mask-prg.js';
+import type { WordVector } from '../../vector/word-vector.js';
 import type { ClientId } from '../graph.js';
 import { applyMask, type SignedSeed } from '../masks.js';
 import type { ClientMessage, Outbound } from '../messages.js';
@@ -109,7 +110,7 @@ export class SecAggServer {
     remover(this.ctx.sum, plan, this.ctx.config.prg);
     this.state = new TerminalState('completed');
     this.result = {
-      sum: this.ctx.sum,
+      sum: this.ctx.sum.words,
       survivors: this.ctx.survivors,
       dropped: this.ctx.dropped,
       masksRemoved: plan.length,
@@ -141,9 +142,9 @@ export class SecAggServer {
 }
 
 /** Applies every mask of `plan` to all of `sum`; any split of the work must give the same words. */
-export type MaskRemover = (sum: Uint32Array, plan: readonly SignedSeed[], prg: MaskPrg) => void;
+export type MaskRemover = (sum: WordVector, plan: readonly SignedSeed[], prg: MaskPrg) => void;
 
 /** Takes every listed mask out of the sum, one keystream at a time, on this thread. */
-export function removeMasks(sum: Uint32Array, plan: readonly SignedSeed[], prg: MaskPrg): void {
-  for (const mask of plan) applyMask(sum, 0, mask, prg);
+export function removeMasks(sum: WordVector, plan: readonly SignedSeed[], prg: MaskPrg): void {
+  for (const mask of plan) applyMask(sum, 0, sum.length, mask, prg);
 }

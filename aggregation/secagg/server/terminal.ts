@@ -24,7 +24,7 @@ export class TerminalState implements ServerState {
 export function abortSession(ctx: ServerContext, reason: AbortReason, detail: string): TerminalState {
   const error = new SecAggAbortedError(reason, detail);
   for (const id of ctx.active) ctx.send(id, { kind: 'abort', reason: error.message });
-  ctx.sum.fill(0);
+  ctx.sum.words.fill(0);
   return new TerminalState('aborted', error);
 }
 

@@ -12,7 +12,8 @@ import {
 } from '../../../aggregation/crypto/mask-prg.js';
 import { randomBytes, seededRandom, seedFromNumber } from '../../../aggregation/crypto/random-source.js';
 import { cryptoReady } from '../../../aggregation/crypto/sodium.js';
-import { applyMask, pairwiseSeed, pairwiseSign } from '../../../aggregation/secagg/masks.js';
+import { applyMask, pairwiseSeed, pairwiseSign, type SignedSeed } from '../../../aggregation/secagg/masks.js';
+import { WordVector } from '../../../aggregation/vector/word-vector.js';
 
 await cryptoReady();
 
@@ -152,25 +153,36 @@ function randomWords(seed: number, d: number): Uint32Array {
   return new Uint32Array(bytes.buffer);
 }
 
+/**
+ * part[i] ±= PRG(seed)[startWord + i], through applyMask's range form on a WordVector: the mask a
+ * client or server applies to words startWord.. of a longer vector.
+ */
+function maskSlice(part: Uint32Array, startWord: number, mask: SignedSeed, prg: MaskPrg): void {
+  const vector = WordVector.zeros(startWord + part.length);
+  vector.words.set(part, startWord);
+  applyMask(vector, startWord, startWord + part.length, mask, prg);
+  part.set(vector.words.subarray(startWord));
+}
+
 describe('applyMask', () => {
   const d = 40_000; // not a multiple of MASK_BLOCK_WORDS
   for (const prg of prgs) {
     test(`${prg.id}: adding then removing a mask restores the vector exactly`, () => {
       const x = randomWords(1, d);
       const y = Uint32Array.from(x);
-      applyMask(y, 0, { seed: seedA, sign: 1 }, prg);
+      maskSlice(y, 0, { seed: seedA, sign: 1 }, prg);
       assert.notDeepEqual(y, x);
-      applyMask(y, 0, { seed: seedA, sign: -1 }, prg);
+      maskSlice(y, 0, { seed: seedA, sign: -1 }, prg);
       assert.deepEqual(y, x);
     });
 
     test(`${prg.id}: on zeros, +1 gives the PRG words and -1 their negation mod 2^32`, () => {
       const reference = referenceWords(prg, seedB, d);
       const plus = new Uint32Array(d);
-      applyMask(plus, 0, { seed: seedB, sign: 1 }, prg);
+      maskSlice(plus, 0, { seed: seedB, sign: 1 }, prg);
       assert.deepEqual([...plus], reference);
       const minus = new Uint32Array(d);
-      applyMask(minus, 0, { seed: seedB, sign: -1 }, prg);
+      maskSlice(minus, 0, { seed: seedB, sign: -1 }, prg);
       assert.deepEqual(
         [...minus],
         reference.map((w) => (2 ** 32 - w) % 2 ** 32),
@@ -180,7 +192,7 @@ describe('applyMask', () => {
     test(`${prg.id}: a mask applied at startWord equals that slice of a full application`, () => {
       const x = randomWords(2, d);
       const full = Uint32Array.from(x);
-      applyMask(full, 0, { seed: seedA, sign: 1 }, prg);
+      maskSlice(full, 0, { seed: seedA, sign: 1 }, prg);
       for (const [start, length] of [
         [0, 1],
         [1, MASK_BLOCK_WORDS + 2],
@@ -189,7 +201,7 @@ describe('applyMask', () => {
         [d - 7, 7],
       ] as const) {
         const part = x.slice(start, start + length);
-        applyMask(part, start, { seed: seedA, sign: 1 }, prg);
+        maskSlice(part, start, { seed: seedA, sign: 1 }, prg);
         assert.deepEqual(part, full.slice(start, start + length), `start ${start}, length ${length}`);
       }
     });
@@ -254,9 +266,9 @@ describe('pairwise masks', () => {
       const d = 20_003;
       const x = randomWords(3, d);
       const y = Uint32Array.from(x);
-      applyMask(y, 0, { seed: seedOf(0, 1)!, sign: pairwiseSign(ids[0]!, ids[1]!) }, prg);
+      maskSlice(y, 0, { seed: seedOf(0, 1)!, sign: pairwiseSign(ids[0]!, ids[1]!) }, prg);
       assert.notDeepEqual(y, x);
-      applyMask(y, 0, { seed: seedOf(1, 0)!, sign: pairwiseSign(ids[1]!, ids[0]!) }, prg);
+      maskSlice(y, 0, { seed: seedOf(1, 0)!, sign: pairwiseSign(ids[1]!, ids[0]!) }, prg);
       assert.deepEqual(y, x);
     });
 
@@ -269,7 +281,7 @@ describe('pairwise masks', () => {
         const masked = Uint32Array.from(inputs[i]!);
         for (let j = 0; j < 3; j++) {
           if (j === i) continue;
-          applyMask(masked, 0, { seed: seedOf(i, j)!, sign: pairwiseSign(ids[i]!, ids[j]!) }, prg);
+          maskSlice(masked, 0, { seed: seedOf(i, j)!, sign: pairwiseSign(ids[i]!, ids[j]!) }, prg);
         }
         assert.notDeepEqual(masked, inputs[i]);
         for (let w = 0; w < d; w++) {
