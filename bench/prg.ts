@@ -7,8 +7,10 @@ import { aes256CtrPrg, chacha20Prg, MASK_BLOCK_WORDS, type MaskPrg } from '../ag
 import { cryptoReady, sodium } from '../aggregation/crypto/sodium.js';
 import { WordVector } from '../aggregation/vector/word-vector.js';
 import { addInto } from '../aggregation/vector/words.js';
+import { ensureMallocTuning } from '../coordinator/malloc-tuning.js';
 import { argNumber } from './args.js';
 
+ensureMallocTuning();
 await cryptoReady();
 const megabytes = argNumber('--mb', 512);
 const totalWords = (megabytes * 2 ** 20) / 4;

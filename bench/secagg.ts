@@ -2,7 +2,7 @@
  * One full SecAgg+ round in process — the real client and server state machines, real libsodium and
  * real keystreams — printed as one JSON line. Clients run one at a time and their inputs are made on
  * demand, so the process holds O(d) words whatever the client count.
- *   npm run bench:secagg -- --clients 500 --dim 100000 --dropout 0.1 [--corrupt 0] [--prg chacha20]
+ *   npm run bench:secagg -- --clients 500 --dim 100000 --dropout 0.1 [--corrupt 0] [--prg aes256ctr|chacha20]
  *                           [--threads 2] [--default-malloc]
  * It runs with the coordinator's glibc malloc settings (coordinator/malloc-tuning.ts) unless told
  * --default-malloc.
@@ -12,7 +12,12 @@
  * `floor_ms` is the keystream the server must expand plus the words it must add, each divided by the
  * throughput this machine shows for that primitive alone in the same run.
  */
-import { maskPrgById, MASK_BLOCK_WORDS, type MaskPrgId } from '../aggregation/crypto/mask-prg.js';
+import {
+  DEFAULT_MASK_PRG,
+  maskPrgById,
+  MASK_BLOCK_WORDS,
+  type MaskPrgId,
+} from '../aggregation/crypto/mask-prg.js';
 import { seededRandom, seedFromNumber } from '../aggregation/crypto/random-source.js';
 import { signingKeyPairFromSeed, type SigningKeyPair } from '../aggregation/crypto/signature.js';
 import { cryptoReady } from '../aggregation/crypto/sodium.js';
@@ -29,7 +34,7 @@ const clients = argNumber('--clients', 500);
 const dimension = argNumber('--dim', 100_000);
 const dropout = argNumber('--dropout', 0.1);
 const corrupt = argNumber('--corrupt', 0);
-const prg = maskPrgById(argString('--prg', 'chacha20') as MaskPrgId);
+const prg = maskPrgById(argString('--prg', DEFAULT_MASK_PRG.id) as MaskPrgId);
 /** Threads the server unmasks on; a coordinator keeps its pool for its lifetime, so start-up is not timed. */
 const threads = argNumber('--threads', 2);
 const remover = await ParallelMaskRemover.start(threads);

@@ -13,9 +13,10 @@ const DATA_START = SCRATCH_BYTES * MAX_THREADS_PER_VECTOR;
 
 const kernelModule = new WebAssembly.Module(simdKernelModule(MAX_PAGES));
 
+/** Exports of the kernel module: plain functions over byte addresses, not methods. */
 interface Kernels {
-  add(dst: number, src: number, words: number): void;
-  sub(dst: number, src: number, words: number): void;
+  readonly add: (dst: number, src: number, words: number) => void;
+  readonly sub: (dst: number, src: number, words: number) => void;
 }
 
 /**
