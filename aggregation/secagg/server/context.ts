@@ -26,6 +26,8 @@ export interface DropRecord {
  * next state; nothing here decides a transition.
  */
 export class ServerContext {
+  /** The clients selected for the session; anyone else is turned away. */
+  readonly selected: ReadonlySet<ClientId>;
   readonly active: Set<ClientId>;
   readonly dropped = new Map<ClientId, DropRecord>();
   readonly outbox: Outbound[] = [];
@@ -42,6 +44,7 @@ export class ServerContext {
   readonly consistencySignatures = new Map<ClientId, Uint8Array>();
 
   constructor(readonly config: ServerConfig) {
+    this.selected = new Set(config.clients);
     this.active = new Set(config.clients);
     this.sum = WordVector.zeros(config.dimension);
   }

@@ -57,7 +57,7 @@ export class SecAggServer {
   }
 
   handle(from: ClientId, message: ClientMessage): Outbound[] {
-    if (!this.ctx.config.clients.includes(from)) {
+    if (!this.ctx.selected.has(from)) {
       return [{ to: from, message: { kind: 'abort', reason: `client ${from} is not part of this session` } }];
     }
     if (!this.ctx.active.has(from)) {
