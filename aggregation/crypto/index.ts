@@ -1,4 +1,5 @@
 export { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, open, seal } from './aead.js';
+export { constantTimeEqual } from './bytes.js';
 export { deriveKey, digest, framed } from './kdf.js';
 export {
   agree,

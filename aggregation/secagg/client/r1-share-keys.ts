@@ -1,4 +1,5 @@
 import { seal } from '../../crypto/aead.js';
+import { constantTimeEqual } from '../../crypto/bytes.js';
 import { agree, type AgreementKeyPair } from '../../crypto/key-agreement.js';
 import { deriveKey } from '../../crypto/kdf.js';
 import { randomBytes } from '../../crypto/random-source.js';
@@ -48,8 +49,8 @@ export class ShareKeysState implements ClientState {
     const mine = entries.find((e) => e.id === me);
     refuseUnless(mine !== undefined, 'roster leaves this client out');
     refuseUnless(
-      equalBytes(mine.encryptionKey, this.encryption.publicKey) &&
-        equalBytes(mine.maskingKey, this.masking.publicKey),
+      constantTimeEqual(mine.encryptionKey, this.encryption.publicKey) &&
+        constantTimeEqual(mine.maskingKey, this.masking.publicKey),
       'roster altered this client’s keys',
     );
     refuseUnless(
@@ -113,11 +114,4 @@ function checkedEntry(entry: RosterEntry, config: ClientConfig): RosterEntry {
   const payload = advertisedKeysPayload(config.sessionId, entry.id, entry.encryptionKey, entry.maskingKey);
   refuseUnless(verify(entry.signature, payload, identity), `keys of client ${entry.id} are not signed by it`);
   return entry;
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

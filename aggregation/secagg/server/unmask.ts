@@ -1,10 +1,10 @@
+import { constantTimeEqual } from '../../crypto/bytes.js';
 import { agreementPublicKey } from '../../crypto/key-agreement.js';
 import { ShareCombiner, type Share } from '../../crypto/shamir.js';
 import type { ClientId } from '../graph.js';
 import { pairwiseSeed, pairwiseSign, type SignedSeed } from '../masks.js';
 import { AbortReason, SecAggAbortedError } from '../reasons.js';
 import { selfSeedCommitment } from '../transcript.js';
-import { equalBytes } from '../client/r1-share-keys.js';
 import type { ServerContext } from './context.js';
 import type { GatheredShares } from './r4-unmasking.js';
 
@@ -26,7 +26,7 @@ export function unmaskingPlan(ctx: ServerContext, shares: GatheredShares): Signe
   for (const [owner, list] of shares.maskKey) {
     const ownerKeys = ctx.rosterById.get(owner)!;
     const secretKey = rebuild(combiner, list, parameters.threshold, owner, (key) =>
-      equalBytes(agreementPublicKey(key), ownerKeys.maskingKey),
+      constantTimeEqual(agreementPublicKey(key), ownerKeys.maskingKey),
     );
     for (const peer of graph.neighbours(owner)) {
       if (!survivors.has(peer)) continue;
@@ -39,7 +39,7 @@ export function unmaskingPlan(ctx: ServerContext, shares: GatheredShares): Signe
   for (const [owner, list] of shares.selfSeed) {
     const commitment = ctx.shareKeys.get(owner)!.selfSeedCommitment;
     const seed = rebuild(combiner, list, parameters.threshold, owner, (s) =>
-      equalBytes(selfSeedCommitment(sessionId, owner, s), commitment),
+      constantTimeEqual(selfSeedCommitment(sessionId, owner, s), commitment),
     );
     plan.push({ seed, sign: -1 });
   }

@@ -1,4 +1,5 @@
 import { test, describe } from 'node:test';
+import { constantTimeEqual } from '../../../aggregation/crypto/bytes.js';
 import assert from 'node:assert/strict';
 import { createCipheriv, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
 
@@ -316,5 +317,16 @@ describe('seededRandom', () => {
     const seeds = [0, 1, 2, -1, 0.5, 1e6].map(seedFromNumber);
     for (const s of seeds) assert.equal(s.length, 32);
     assert.equal(new Set(seeds.map(toHex)).size, seeds.length);
+  });
+});
+
+describe('constantTimeEqual', () => {
+  test('equal only for the same bytes and length', () => {
+    const a = Uint8Array.from([1, 2, 3, 4]);
+    assert.equal(constantTimeEqual(a, Uint8Array.from([1, 2, 3, 4])), true);
+    assert.equal(constantTimeEqual(a, Uint8Array.from([1, 2, 3, 5])), false);
+    assert.equal(constantTimeEqual(a, Uint8Array.from([0, 2, 3, 4])), false);
+    assert.equal(constantTimeEqual(a, Uint8Array.from([1, 2, 3])), false);
+    assert.equal(constantTimeEqual(new Uint8Array(0), new Uint8Array(0)), true);
   });
 });
