@@ -1,0 +1,116 @@
+import * as grpc from '@grpc/grpc-js';
+import { sign, type SigningKeyPair } from '../aggregation/crypto/signature.js';
+import type { WireMaskedInputChunk } from '../proto/codec.js';
+import { loadCohortProto } from '../proto/load.js';
+import { joinPayload } from '../proto/join.js';
+
+/** The subset of CoordinatorEvent a member acts on; `event` names the field that is set. */
+export type WireCoordinatorEvent = { event: string } & Record<string, unknown>;
+
+type UnaryMethod = 'AdvertiseKeys' | 'ShareKeys' | 'SignSurvivors' | 'Unmask' | 'AbortRound' | 'GetStatus';
+type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+
+/**
+ * A member's connection to the coordinator: the signed-challenge join, the session token on every
+ * call, the Subscribe inbox and the unary and streaming calls of the protocol. No protocol logic lives
+ * here; SecureRoundRunner decides what to send.
+ */
+export class CohortConnection {
+  private readonly metadata = new grpc.Metadata();
+
+  private constructor(
+    private readonly client: Client,
+    readonly memberIndex: number,
+    readonly federation: string,
+    readonly memberKeys: ReadonlyMap<number, Uint8Array>,
+    token: string,
+  ) {
+    this.metadata.set('cohort-session', token);
+  }
+
+  static async connect(
+    address: string,
+    identity: SigningKeyPair,
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  ): Promise<CohortConnection> {
+    const proto = loadCohortProto();
+    const client = new proto.Coordinator(address, credentials, {
+      'grpc.max_receive_message_length': 64 * 2 ** 20,
+      'grpc.max_send_message_length': 64 * 2 ** 20,
+    }) as unknown as Client;
+    const call = <T>(method: string, request: object): Promise<T> =>
+      new Promise((resolve, reject) =>
+        client[method]!(request, (error: grpc.ServiceError | null, response: T) =>
+          error ? reject(error) : resolve(response),
+        ),
+      );
+    const challenge = await call<{ nonce: Uint8Array; federation: string }>('GetChallenge', {
+      identity_key: identity.publicKey,
+    });
+    const joined = await call<{
+      session_token: string;
+      member_index: number;
+      members: { member_index: number; identity_key: Uint8Array }[];
+    }>('Join', {
+      identity_key: identity.publicKey,
+      nonce: challenge.nonce,
+      signature: sign(joinPayload(challenge.federation, challenge.nonce), identity.secretKey),
+      client_version: 'cohort-sdk/0.1',
+    });
+    const keys = new Map(joined.members.map((m) => [m.member_index, new Uint8Array(m.identity_key)]));
+    return new CohortConnection(
+      client,
+      joined.member_index,
+      challenge.federation,
+      keys,
+      joined.session_token,
+    );
+  }
+
+  /**
+   * Opens the inbox; resolves once the coordinator has registered it (its response headers), so
+   * nothing pushed after that is missed. `onEvent` sees every push in order, `onEnd` once at the close.
+   */
+  subscribe(
+    onEvent: (event: WireCoordinatorEvent) => void,
+    onEnd: (error?: Error) => void,
+  ): Promise<grpc.ClientReadableStream<WireCoordinatorEvent>> {
+    const stream = this.client['Subscribe']!(
+      {},
+      this.metadata,
+    ) as grpc.ClientReadableStream<WireCoordinatorEvent>;
+    return new Promise((resolve, reject) => {
+      let open = false;
+      stream.on('metadata', () => {
+        open = true;
+        resolve(stream);
+      });
+      stream.on('data', onEvent);
+      stream.on('error', (error: Error) => (open ? onEnd(error) : reject(error)));
+      stream.on('end', () => onEnd());
+    });
+  }
+
+  call(method: UnaryMethod, request: object): Promise<unknown> {
+    return new Promise((resolve, reject) =>
+      this.client[method]!(request, this.metadata, (error: grpc.ServiceError | null, response: unknown) =>
+        error ? reject(error) : resolve(response),
+      ),
+    );
+  }
+
+  /** Streams the masked input; resolves when the coordinator has taken every chunk. */
+  upload(chunks: readonly WireMaskedInputChunk[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const stream = this.client['UploadMaskedInput']!(this.metadata, (error: grpc.ServiceError | null) =>
+        error ? reject(error) : resolve(),
+      ) as grpc.ClientWritableStream<WireMaskedInputChunk>;
+      for (const chunk of chunks) stream.write(chunk);
+      stream.end();
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

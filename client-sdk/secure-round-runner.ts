@@ -1,0 +1,119 @@
+import type { RandomSource } from '../aggregation/crypto/random-source.js';
+import { maskPrgById } from '../aggregation/crypto/mask-prg.js';
+import type { SigningKeyPair } from '../aggregation/crypto/signature.js';
+import { SecAggClient, type ClientMessage } from '../aggregation/secagg/index.js';
+import * as codec from '../proto/codec.js';
+import type { CohortConnection, WireCoordinatorEvent } from './connection.js';
+
+/** What the coordinator announced in RoundStarted.secagg. */
+export interface SecAggSettings {
+  readonly participants: number[];
+  readonly degree: number;
+  readonly threshold: number;
+  readonly dimension: number;
+  readonly clip_range: number;
+  readonly levels: number;
+  readonly mask_prg: string;
+  readonly max_chunk_words: number;
+}
+
+export interface RoundOutcome {
+  readonly round: number;
+  readonly completed: boolean;
+  /** Why the member's side ended early: the coordinator's abort or the client's own refusal. */
+  readonly reason?: string;
+}
+
+const SECAGG_EVENTS = new Set(['roster', 'shares_for_you', 'survivor_list', 'unmask_request', 'abort']);
+
+/**
+ * Takes a member through secure-aggregation rounds from its inbox: on RoundStarted it asks for the
+ * member's quantized input and starts the sans-IO client; each later push is decoded, handled, and the
+ * replies are sent with the matching call. Events are processed strictly in order, one at a time.
+ */
+export class SecureRoundRunner {
+  private client: SecAggClient | undefined;
+  private round = 0;
+  private roundId: Uint8Array = new Uint8Array(32);
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly connection: CohortConnection,
+    private readonly identity: SigningKeyPair,
+    private readonly random: RandomSource,
+    private readonly input: (round: number, settings: SecAggSettings) => Uint32Array,
+    private readonly onOutcome: (outcome: RoundOutcome) => void,
+  ) {}
+
+  readonly onEvent = (event: WireCoordinatorEvent): void => {
+    this.queue = this.queue
+      .then(() => this.process(event))
+      .catch((error: unknown) => this.end(String(error)));
+  };
+
+  private async process(event: WireCoordinatorEvent): Promise<void> {
+    if (event.event === 'round_started')
+      return this.start(
+        event['round_started'] as { round: number; round_id: Uint8Array; secagg: SecAggSettings },
+      );
+    if (!SECAGG_EVENTS.has(event.event) || this.client === undefined) return;
+    const message = codec.decodeServerMessage(event as unknown as codec.WireSecAggEvent);
+    const replies = this.client.handle(message);
+    await this.send(replies);
+    if (this.client.phase === 'completed') this.end();
+    else if (this.client.phase === 'aborted') this.end(this.client.abortReason);
+  }
+
+  private async start(started: {
+    round: number;
+    round_id: Uint8Array;
+    secagg: SecAggSettings;
+  }): Promise<void> {
+    const settings = started.secagg;
+    this.round = started.round;
+    this.roundId = new Uint8Array(started.round_id);
+    const keys = this.connection.memberKeys;
+    this.client = new SecAggClient({
+      id: this.connection.memberIndex,
+      sessionId: this.roundId,
+      parameters: {
+        clients: settings.participants.length,
+        degree: settings.degree,
+        threshold: settings.threshold,
+      },
+      dimension: settings.dimension,
+      identity: this.identity,
+      identityKeyOf: (id) => (settings.participants.includes(id) ? keys.get(id) : undefined),
+      random: this.random,
+      prg: maskPrgById(settings.mask_prg === 'MASK_PRG_CHACHA20' ? 'chacha20' : 'aes256ctr'),
+      chunkWords: Math.max(1, settings.max_chunk_words),
+    });
+    await this.send(this.client.start(() => this.input(started.round, settings)));
+  }
+
+  private async send(messages: ClientMessage[]): Promise<void> {
+    const id = this.roundId;
+    const chunks: codec.WireMaskedInputChunk[] = [];
+    for (const m of messages) {
+      if (m.kind === 'masked-input') chunks.push(codec.encodeMaskedInputChunk(id, m));
+      else if (m.kind === 'advertise-keys')
+        await this.connection.call('AdvertiseKeys', codec.encodeAdvertiseKeys(id, m));
+      else if (m.kind === 'share-keys') await this.connection.call('ShareKeys', codec.encodeShareKeys(id, m));
+      else if (m.kind === 'consistency-signature')
+        await this.connection.call('SignSurvivors', codec.encodeSignSurvivors(id, m));
+      else if (m.kind === 'unmask-response') await this.connection.call('Unmask', codec.encodeUnmask(id, m));
+      else await this.connection.call('AbortRound', { round_id: id, reason: m.reason });
+    }
+    if (chunks.length > 0) await this.connection.upload(chunks);
+  }
+
+  private end(reason?: string): void {
+    if (this.client === undefined) return;
+    this.client = undefined;
+    this.onOutcome({
+      round: this.round,
+      completed: reason === undefined,
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
+}

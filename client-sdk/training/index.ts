@@ -1,0 +1,19 @@
+export {
+  loadTensorFlow,
+  type BackendName,
+  type BackendPreference,
+  type LoadedTensorFlow,
+  type LoadOptions,
+  type TF,
+} from './backend.js';
+export { assignWeights, buildModel, flattenWeights, parameterCount, type ModelSpec } from './models.js';
+export {
+  evaluate,
+  permutation,
+  rankAuc,
+  trainLocally,
+  type Evaluation,
+  type TrainingData,
+  type TrainOptions,
+  type TrainResult,
+} from './train.js';

@@ -1,0 +1,232 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import {
+  aes256CtrPrg,
+  AbortReason,
+  addInto,
+  cryptoReady,
+  SecAggAbortedError,
+  seededRandom,
+  seedFromNumber,
+  signingKeyPairFromSeed,
+  sign,
+  type ClientId,
+  type SigningKeyPair,
+} from '../../aggregation/index.js';
+import { CohortConnection } from '../../client-sdk/connection.js';
+import { SecureRoundRunner, type RoundOutcome } from '../../client-sdk/secure-round-runner.js';
+import { CoordinatorService } from '../../coordinator/grpc/service.js';
+import { Membership } from '../../coordinator/membership.js';
+import type { PhaseDeadlines } from '../../coordinator/secure-round.js';
+import { loadCohortProto } from '../../proto/load.js';
+
+/**
+ * A coordinator and eight members over real gRPC on loopback: real sockets, real libsodium, the real
+ * protocol. Members that crash are members whose connection closes, which the coordinator sees
+ * through their Subscribe stream.
+ */
+await cryptoReady();
+
+const MEMBERS = 8;
+const DIMENSION = 3_000;
+const DEADLINES: PhaseDeadlines = {
+  advertiseKeys: 4_000,
+  shareKeys: 4_000,
+  maskedInput: 4_000,
+  consistencyCheck: 4_000,
+  unmasking: 4_000,
+};
+const identities: SigningKeyPair[] = Array.from({ length: MEMBERS }, (_, i) =>
+  signingKeyPairFromSeed(seedFromNumber(300 + i)),
+);
+const membership = new Membership(
+  'test-consortium',
+  identities.map((identity, i) => ({
+    index: i + 1,
+    name: `hospital-${i + 1}`,
+    identityKey: identity.publicKey,
+  })),
+);
+
+function inputOf(round: number, id: ClientId): Uint32Array {
+  const words = new Uint32Array(DIMENSION);
+  seededRandom(seedFromNumber(round * 100 + id)).fill(new Uint8Array(words.buffer));
+  return words;
+}
+
+let server: grpc.Server;
+let service: CoordinatorService;
+let address: string;
+
+before(async () => {
+  service = new CoordinatorService(membership);
+  server = new grpc.Server();
+  server.addService(loadCohortProto().Coordinator.service, service.handlers);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  );
+  address = `127.0.0.1:${port}`;
+});
+
+after(() => {
+  server.forceShutdown();
+});
+
+interface Member {
+  connection: CohortConnection;
+  outcomes: RoundOutcome[];
+}
+
+/** Connects every member; `crashAt(id)` closes that member's connection when it is asked for its input. */
+async function connectAll(crash: (id: ClientId) => boolean = () => false): Promise<Member[]> {
+  const members = await Promise.all(
+    identities.map(async (identity, i) => {
+      const connection = await CohortConnection.connect(address, identity);
+      assert.equal(connection.memberIndex, i + 1);
+      const member: Member = { connection, outcomes: [] };
+      const runner = new SecureRoundRunner(
+        connection,
+        identity,
+        seededRandom(seedFromNumber(700 + i)),
+        (round) => {
+          if (crash(i + 1)) connection.close();
+          return inputOf(round, i + 1);
+        },
+        (outcome) => member.outcomes.push(outcome),
+      );
+      await connection.subscribe(runner.onEvent, () => undefined);
+      return member;
+    }),
+  );
+  assert.equal(service.connected.length, MEMBERS);
+  return members;
+}
+
+function startRound(round: number, threshold = 4) {
+  return service.startSecureRound(
+    round,
+    {
+      roundId: seedFromNumber(round),
+      parameters: { clients: MEMBERS, degree: 6, threshold },
+      dimension: DIMENSION,
+      participants: Array.from({ length: MEMBERS }, (_, i) => i + 1),
+      identityKeyOf: (id) => membership.member(id)?.identityKey,
+      prg: aes256CtrPrg,
+      deadlines: DEADLINES,
+    },
+    { clipRange: 1, levels: 65_537, maxChunkWords: 1_000 },
+  );
+}
+
+describe('a secure round over gRPC', () => {
+  test('all members: the coordinator learns exactly the sum', async () => {
+    const members = await connectAll();
+    const result = await startRound(1).result;
+    const expected = new Uint32Array(DIMENSION);
+    for (let id = 1; id <= MEMBERS; id++) addInto(expected, inputOf(1, id), 0);
+    assert.deepEqual(result.survivors, [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(result.sum, expected);
+    for (const m of members) m.connection.close();
+  });
+
+  test('two members crash while masking: the sum of the other six is exact', async () => {
+    const members = await connectAll((id) => id === 3 || id === 6);
+    const result = await startRound(2).result;
+    assert.deepEqual(result.survivors, [1, 2, 4, 5, 7, 8]);
+    const expected = new Uint32Array(DIMENSION);
+    for (const id of result.survivors) addInto(expected, inputOf(2, id), 0);
+    assert.deepEqual(result.sum, expected);
+    assert.equal(result.dropped.size, 2);
+    for (const m of members) m.connection.close();
+  });
+
+  test('too few survivors: the round aborts and the members are told', async () => {
+    const members = await connectAll((id) => id <= 4);
+    await assert.rejects(
+      startRound(3, 5).result,
+      (e: unknown) => e instanceof SecAggAbortedError && e.reason === AbortReason.TooFewClients,
+    );
+    for (let tries = 0; members[7]!.outcomes.length === 0 && tries < 200; tries++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.equal(members[7]!.outcomes[0]?.completed, false);
+    assert.match(members[7]!.outcomes[0]?.reason ?? '', /server aborted/);
+    for (const m of members) m.connection.close();
+  });
+});
+
+describe('hostile calls get the right status and name the field', () => {
+  const proto = loadCohortProto();
+  const raw = (): grpc.Client & Record<string, (...a: unknown[]) => unknown> =>
+    new proto.Coordinator(address, grpc.credentials.createInsecure()) as never;
+  const unary = (
+    client: ReturnType<typeof raw>,
+    method: string,
+    request: object,
+    metadata = new grpc.Metadata(),
+  ) =>
+    new Promise<unknown>((resolve, reject) =>
+      client[method]!(request, metadata, (e: grpc.ServiceError | null, r: unknown) =>
+        e ? reject(e) : resolve(r),
+      ),
+    );
+  const status = (code: grpc.status, pattern: RegExp) => (e: unknown) =>
+    (e as grpc.ServiceError).code === code && pattern.test((e as grpc.ServiceError).details);
+
+  test('an unknown identity key is PERMISSION_DENIED', async () => {
+    const client = raw();
+    await assert.rejects(
+      unary(client, 'GetChallenge', { identity_key: new Uint8Array(32).fill(1) }),
+      status(grpc.status.PERMISSION_DENIED, /identity_key/),
+    );
+    client.close();
+  });
+
+  test('a bad join signature is UNAUTHENTICATED; so is a call without a session', async () => {
+    const client = raw();
+    const identity = identities[0]!;
+    const challenge = (await unary(client, 'GetChallenge', { identity_key: identity.publicKey })) as {
+      nonce: Uint8Array;
+    };
+    const forged = sign(challenge.nonce, identity.secretKey); // signs the wrong payload
+    await assert.rejects(
+      unary(client, 'Join', { identity_key: identity.publicKey, nonce: challenge.nonce, signature: forged }),
+      status(grpc.status.UNAUTHENTICATED, /signature/),
+    );
+    await assert.rejects(
+      unary(client, 'GetStatus', {}),
+      status(grpc.status.UNAUTHENTICATED, /cohort-session/),
+    );
+    client.close();
+  });
+
+  test('a message for another round is FAILED_PRECONDITION; malformed keys are INVALID_ARGUMENT naming the field', async () => {
+    const members = await connectAll();
+    const round = startRound(4);
+    const intruder = await CohortConnection.connect(address, identities[0]!);
+    await assert.rejects(
+      intruder.call('AdvertiseKeys', {
+        round_id: new Uint8Array(32).fill(7),
+        encryption_key: new Uint8Array(32),
+        masking_key: new Uint8Array(32),
+        signature: new Uint8Array(64),
+      }),
+      status(grpc.status.FAILED_PRECONDITION, /round_id/),
+    );
+    await assert.rejects(
+      intruder.call('AdvertiseKeys', {
+        round_id: round.roundId,
+        encryption_key: new Uint8Array(31),
+        masking_key: new Uint8Array(32),
+        signature: new Uint8Array(64),
+      }),
+      status(grpc.status.INVALID_ARGUMENT, /encryption_key/),
+    );
+    const result = await round.result;
+    assert.equal(result.survivors.length, MEMBERS);
+    intruder.close();
+    for (const m of members) m.connection.close();
+  });
+});
