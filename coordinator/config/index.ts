@@ -1,0 +1,17 @@
+/**
+ * The federation file an operator writes (`cohort coordinator --config federation.yaml`): its schema,
+ * the loader that reports every problem at once, and the secure-aggregation parameters it implies.
+ */
+export { ConfigError, formatProblem, type ConfigProblem } from './errors.js';
+export { loadFederationConfig, parseFederationConfig, resolveSecAggParameters } from './load.js';
+export {
+  decodePublicKey,
+  federationConfigSchema,
+  splitListen,
+  type FederationConfig,
+  type FederationInput,
+  type MemberConfig,
+  type ModelConfig,
+  type SecureAggregationConfig,
+  type ServerOptimizerConfig,
+} from './schema.js';

@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { InvalidArgumentError, UnsafeParametersError } from '../../aggregation/errors.js';
+import {
+  deriveParameters,
+  validateParameters,
+  type SecAggParameters,
+} from '../../aggregation/secagg/parameters.js';
+import { checkNoWrap } from '../../aggregation/vector/quantize.js';
+import {
+  ConfigError,
+  formatPath,
+  problemsFromIssue,
+  type ConfigProblem,
+  type PathSegment,
+  type RawProblem,
+} from './errors.js';
+import { federationConfigSchema, type FederationConfig, type SecureAggregationConfig } from './schema.js';
+
+/**
+ * Parses and checks a federation file's text. Throws one ConfigError carrying every problem found: YAML
+ * syntax errors alone if the text is not YAML, else every schema problem plus every cross-field problem
+ * whose fields are themselves valid (a check on an invalid field would only repeat its problem).
+ */
+export function parseFederationConfig(text: string, source = 'federation file'): FederationConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => {
+        const { line, col } = lineCounter.linePos(e.pos[0]);
+        return { path: '', message: `YAML syntax: ${e.message}`, line, column: col };
+      }),
+    );
+  }
+  const input: unknown = doc.toJS({ maxAliasCount: 100 });
+  const parsed = federationConfigSchema.safeParse(input);
+  const raw = [
+    ...(parsed.success ? [] : parsed.error.issues.flatMap((issue) => problemsFromIssue(issue, input))),
+    ...crossFieldProblems(input),
+  ];
+  if (raw.length > 0 || !parsed.success) {
+    // In file order, so the list reads alongside the file; problems with no position go last.
+    const problems = dedupe(raw).map(locate(doc, lineCounter));
+    problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+    throw new ConfigError(source, problems);
+  }
+  return parsed.data;
+}
+
+/** Reads a federation file; the ConfigError names the file, so an operator knows which one to fix. */
+export async function loadFederationConfig(path: string): Promise<FederationConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(path, [{ path: '', message: `cannot read the federation file: ${reason}` }]);
+  }
+  return parseFederationConfig(text, path);
+}
+
+/**
+ * The SecAgg+ degree k and threshold t for a round of clientsPerRound clients: the configured pair if
+ * given (validated), else derived from the threat model. Throws ConfigError if there are none.
+ */
+export function resolveSecAggParameters(config: FederationConfig): SecAggParameters {
+  const result = secAggParameters(config.clientsPerRound, config.secureAggregation);
+  if ('problem' in result) throw new ConfigError('federation config', [located(result.problem)]);
+  return result.parameters;
+}
+
+type SecAggResult = { parameters: SecAggParameters } | { problem: RawProblem };
+
+function secAggParameters(clients: number, s: SecureAggregationConfig): SecAggResult {
+  const at = (field: PathSegment): PathSegment[] => ['secureAggregation', field];
+  try {
+    if (s.degree !== undefined && s.threshold !== undefined) {
+      const parameters = { clients, degree: s.degree, threshold: s.threshold };
+      validateParameters(parameters);
+      return { parameters };
+    }
+    const { degree, threshold } = deriveParameters({
+      clients,
+      dropoutRate: s.expectedDropout,
+      corruptFraction: s.corruptFraction,
+    });
+    return { parameters: { clients, degree, threshold } };
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) {
+      // The core names its own argument; map it back to the field the operator wrote.
+      const field = error.field === 'clients' ? ['clientsPerRound'] : at(error.field);
+      const detail = error.message.slice(error.field.length + 2).replace(/^need /, 'expected ');
+      return { problem: { at: field, message: `${detail} (clientsPerRound = ${clients})` } };
+    }
+    if (error instanceof UnsafeParametersError)
+      return { problem: { at: ['secureAggregation'], message: error.message } };
+    throw error;
+  }
+}
+
+/**
+ * Rules spanning sections. Each section is re-validated on its own so that a mistake elsewhere in the
+ * file does not hide these problems (zod stops at the first invalid object for cross-field rules).
+ */
+function crossFieldProblems(input: unknown): RawProblem[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [];
+  const fields = input as Record<string, unknown>;
+  const shape = federationConfigSchema.shape;
+  const valid = <T>(result: { success: true; data: T } | { success: false }): T | undefined =>
+    result.success ? result.data : undefined;
+  const perRound = valid(shape.clientsPerRound.safeParse(fields.clientsPerRound));
+  const minimum = valid(shape.minimumClients.safeParse(fields.minimumClients));
+  const secAgg = valid(shape.secureAggregation.safeParse(fields.secureAggregation));
+  const problems: RawProblem[] = [];
+  if (minimum !== undefined && perRound !== undefined && minimum > perRound) {
+    const message = `expected at most clientsPerRound (${perRound}), got ${minimum}`;
+    problems.push({ at: ['minimumClients'], message });
+  }
+  if (perRound !== undefined && Array.isArray(fields.members) && perRound > fields.members.length) {
+    const message = `expected at most the number of members (${fields.members.length}), got ${perRound}`;
+    problems.push({ at: ['clientsPerRound'], message });
+  }
+  // With secure aggregation off, k, t and the quantizer are never used, so they cannot make a round unsafe.
+  if (perRound !== undefined && secAgg !== undefined && secAgg.enabled) {
+    const result = secAggParameters(perRound, secAgg);
+    if ('problem' in result) problems.push(result.problem);
+    try {
+      checkNoWrap(secAgg.quantization, perRound);
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError || error instanceof UnsafeParametersError)) throw error;
+      problems.push({ at: ['secureAggregation', 'quantization', 'levels'], message: error.message });
+    }
+  }
+  return problems;
+}
+
+function dedupe(problems: RawProblem[]): RawProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${formatPath(p.at)}\n${p.message}`;
+    return !seen.has(key) && seen.add(key) !== undefined;
+  });
+}
+
+function located(p: RawProblem): ConfigProblem {
+  return { path: formatPath(p.at), message: p.message };
+}
+
+/** Points at the offending value, or at the nearest enclosing section when the value is missing. */
+function locate(doc: Document, lines: LineCounter): (p: RawProblem) => ConfigProblem {
+  return (p) => {
+    for (let depth = p.at.length; depth >= 0; depth--) {
+      const node: unknown = depth === 0 ? doc.contents : doc.getIn(p.at.slice(0, depth), true);
+      if (isNode(node) && node.range) {
+        const { line, col } = lines.linePos(node.range[0]);
+        return { ...located(p), line, column: col };
+      }
+    }
+    return located(p);
+  };
+}
