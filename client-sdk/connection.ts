@@ -37,6 +37,8 @@ export class CohortConnection {
     const client = new proto.Coordinator(address, credentials, {
       'grpc.max_receive_message_length': 64 * 2 ** 20,
       'grpc.max_send_message_length': 64 * 2 ** 20,
+      // The member's own receive window (model downloads); 64 KiB by default.
+      'grpc-node.flow_control_window': 16 * 2 ** 20,
     }) as unknown as Client;
     const call = <T>(method: string, request: object): Promise<T> =>
       new Promise((resolve, reject) =>

@@ -1,0 +1,42 @@
+/**
+ * The members' side of bench:grpc, in a process of its own (as in a deployment, where no member
+ * shares the coordinator's event loop): connects every member, opens its inbox, prints "ready", and
+ * takes part in rounds until its standard input closes.
+ *   node dist/bench/grpc-members.js --address 127.0.0.1:PORT --clients N --dim D
+ */
+import { seededRandom, seedFromNumber, signingKeyPairFromSeed } from '../aggregation/index.js';
+import { cryptoReady } from '../aggregation/crypto/sodium.js';
+import { CohortConnection } from '../client-sdk/connection.js';
+import { SecureRoundRunner } from '../client-sdk/secure-round-runner.js';
+import { ensureMallocTuning } from '../coordinator/malloc-tuning.js';
+import { argNumber, argString } from './args.js';
+import { benchInput } from './grpc-input.js';
+
+ensureMallocTuning();
+await cryptoReady();
+const address = argString('--address', '');
+const clients = argNumber('--clients', 50);
+const dimension = argNumber('--dim', 1_000_000);
+
+const connections = await Promise.all(
+  Array.from({ length: clients }, async (_, i) => {
+    const id = i + 1;
+    const identity = signingKeyPairFromSeed(seedFromNumber(id));
+    const connection = await CohortConnection.connect(address, identity);
+    const runner = new SecureRoundRunner(
+      connection,
+      identity,
+      seededRandom(seedFromNumber(500 + id)),
+      () => benchInput(id, dimension),
+      () => undefined,
+    );
+    await connection.subscribe(runner.onEvent, () => undefined);
+    return connection;
+  }),
+);
+console.log('ready');
+process.stdin.resume();
+process.stdin.on('end', () => {
+  for (const c of connections) c.close();
+  process.exit(0);
+});
