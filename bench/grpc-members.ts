@@ -27,7 +27,7 @@ const connections = await Promise.all(
       connection,
       identity,
       seededRandom(seedFromNumber(500 + id)),
-      () => benchInput(id, dimension),
+      () => () => benchInput(id, dimension),
       () => undefined,
     );
     await connection.subscribe(runner.onEvent, () => undefined);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { sign, type SigningKeyPair } from '../aggregation/crypto/signature.js';
 import type { WireMaskedInputChunk } from '../proto/codec.js';
@@ -109,6 +110,38 @@ export class CohortConnection {
       ) as grpc.ClientWritableStream<WireMaskedInputChunk>;
       for (const chunk of chunks) stream.write(chunk);
       stream.end();
+    });
+  }
+
+  /** The model with this SHA-256, checked against it after the last chunk. */
+  downloadModel(sha256: Uint8Array): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      const stream = this.client['DownloadModel']!(
+        { model_sha256: sha256, chunk_bytes: 1 << 20 },
+        this.metadata,
+      ) as grpc.ClientReadableStream<{
+        total_bytes: number;
+        offset: number;
+        data: Uint8Array;
+      }>;
+      let model: Uint8Array | undefined;
+      stream.on('data', (chunk: { total_bytes: number; offset: number; data: Uint8Array }) => {
+        if (model === undefined) model = new Uint8Array(chunk.total_bytes);
+        if (chunk.offset + chunk.data.length > model.length) {
+          stream.cancel();
+          reject(new Error(`model chunk at ${chunk.offset} overruns ${model.length} bytes`));
+          return;
+        }
+        model.set(chunk.data, chunk.offset);
+      });
+      stream.on('error', reject);
+      stream.on('end', () => {
+        const bytes = model ?? new Uint8Array(0);
+        const actual = createHash('sha256').update(bytes).digest();
+        if (!actual.equals(Buffer.from(sha256)))
+          reject(new Error('downloaded model does not match its SHA-256'));
+        else resolve(bytes);
+      });
     });
   }
 

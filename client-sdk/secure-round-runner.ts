@@ -17,6 +17,27 @@ export interface SecAggSettings {
   readonly max_chunk_words: number;
 }
 
+/** RoundStarted as the member receives it. */
+export interface RoundStarted {
+  readonly round: number;
+  readonly round_id: Uint8Array;
+  readonly model_sha256: Uint8Array;
+  readonly model_spec_json: string;
+  readonly training: {
+    readonly epochs: number;
+    readonly batch_size: number;
+    readonly learning_rate: number;
+    readonly clip_norm: number;
+    readonly example_cap: number;
+  } | null;
+  readonly secagg: SecAggSettings;
+}
+
+/** The member's quantized input for a round: ready now, later (after training), or on first use. */
+export type RoundInput = (
+  started: RoundStarted,
+) => Uint32Array | (() => Uint32Array) | Promise<Uint32Array | (() => Uint32Array)>;
+
 export interface RoundOutcome {
   readonly round: number;
   readonly completed: boolean;
@@ -41,8 +62,10 @@ export class SecureRoundRunner {
     private readonly connection: CohortConnection,
     private readonly identity: SigningKeyPair,
     private readonly random: RandomSource,
-    private readonly input: (round: number, settings: SecAggSettings) => Uint32Array,
+    private readonly input: RoundInput,
     private readonly onOutcome: (outcome: RoundOutcome) => void,
+    /** round_finished and federation_finished, for the embedding code. */
+    private readonly onFederationEvent: (event: WireCoordinatorEvent) => void = () => undefined,
   ) {}
 
   readonly onEvent = (event: WireCoordinatorEvent): void => {
@@ -52,10 +75,9 @@ export class SecureRoundRunner {
   };
 
   private async process(event: WireCoordinatorEvent): Promise<void> {
-    if (event.event === 'round_started')
-      return this.start(
-        event['round_started'] as { round: number; round_id: Uint8Array; secagg: SecAggSettings },
-      );
+    if (event.event === 'round_started') return this.start(event['round_started'] as RoundStarted);
+    if (event.event === 'round_finished' || event.event === 'federation_finished')
+      return this.onFederationEvent(event);
     if (!SECAGG_EVENTS.has(event.event) || this.client === undefined) return;
     const message = codec.decodeServerMessage(event as unknown as codec.WireSecAggEvent);
     const replies = this.client.handle(message);
@@ -64,11 +86,7 @@ export class SecureRoundRunner {
     else if (this.client.phase === 'aborted') this.end(this.client.abortReason);
   }
 
-  private async start(started: {
-    round: number;
-    round_id: Uint8Array;
-    secagg: SecAggSettings;
-  }): Promise<void> {
+  private async start(started: RoundStarted): Promise<void> {
     const settings = started.secagg;
     this.round = started.round;
     this.roundId = new Uint8Array(started.round_id);
@@ -88,7 +106,10 @@ export class SecureRoundRunner {
       prg: maskPrgById(settings.mask_prg === 'MASK_PRG_CHACHA20' ? 'chacha20' : 'aes256ctr'),
       chunkWords: Math.max(1, settings.max_chunk_words),
     });
-    await this.send(this.client.start(() => this.input(started.round, settings)));
+    const client = this.client;
+    const input = await this.input(started);
+    if (this.client !== client) return; // the round ended while the member was preparing
+    await this.send(client.start(input));
   }
 
   private async send(messages: ClientMessage[]): Promise<void> {

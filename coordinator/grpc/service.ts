@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { constantTimeEqual } from '../../aggregation/crypto/bytes.js';
 import type { ClientId, ClientMessage, ServerMessage } from '../../aggregation/secagg/index.js';
@@ -7,6 +8,8 @@ import { SecureRoundSession, type SecureRoundOptions } from '../secure-round.js'
 import { dropStatus, StatusError, toStatus } from './status.js';
 
 type Stream = grpc.ServerWritableStream<unknown, unknown>;
+
+const MODEL_CHUNK_BYTES = 1 << 20;
 type Unary<Req> = grpc.ServerUnaryCall<Req, unknown>;
 type Callback = grpc.sendUnaryData<unknown>;
 
@@ -18,6 +21,7 @@ type Callback = grpc.sendUnaryData<unknown>;
  */
 export class CoordinatorService {
   private readonly inboxes = new Map<ClientId, Stream>();
+  private readonly models = new Map<string, Uint8Array>();
   private round: SecureRoundSession | undefined;
 
   constructor(
@@ -38,6 +42,17 @@ export class CoordinatorService {
     round: number,
     options: Omit<SecureRoundOptions, 'deliver'>,
     settings: { clipRange: number; levels: number; maxChunkWords: number },
+    plan?: {
+      modelSha256: Uint8Array;
+      modelSpecJson: string;
+      training: {
+        epochs: number;
+        batch_size: number;
+        learning_rate: number;
+        clip_norm: number;
+        example_cap: number;
+      };
+    },
   ): SecureRoundSession {
     if (this.round !== undefined && this.round.phase !== 'completed' && this.round.phase !== 'aborted') {
       throw new Error('a round is already in progress');
@@ -49,6 +64,9 @@ export class CoordinatorService {
       round_started: {
         round,
         round_id: options.roundId,
+        model_sha256: plan?.modelSha256 ?? new Uint8Array(0),
+        model_spec_json: plan?.modelSpecJson ?? '',
+        training: plan?.training ?? null,
         secagg: {
           participants: [...options.participants],
           degree: options.parameters.degree,
@@ -63,6 +81,13 @@ export class CoordinatorService {
     };
     for (const id of options.participants) this.push(id, started);
     return session;
+  }
+
+  /** Makes model bytes available to DownloadModel; returns their SHA-256. */
+  publishModel(bytes: Uint8Array): Uint8Array {
+    const sha = createHash('sha256').update(bytes).digest();
+    this.models.set(sha.toString('hex'), bytes);
+    return new Uint8Array(sha);
   }
 
   /** Pushes one event to a member's inbox; a member without one simply misses it (and times out). */
@@ -170,8 +195,32 @@ export class CoordinatorService {
       };
     }),
 
-    DownloadModel: (call: Stream) =>
-      call.emit('error', { code: grpc.status.UNIMPLEMENTED, details: 'models are not served yet' }),
+    DownloadModel: (
+      call: grpc.ServerWritableStream<{ model_sha256: Uint8Array; chunk_bytes: number }, unknown>,
+    ) => {
+      try {
+        this.authenticate(call);
+        const sha = Buffer.from(call.request.model_sha256).toString('hex');
+        const model = this.models.get(sha);
+        if (model === undefined)
+          throw new StatusError(grpc.status.NOT_FOUND, `model_sha256: no model ${sha}`);
+        const chunk = Math.min(
+          Math.max(call.request.chunk_bytes || MODEL_CHUNK_BYTES, 1024),
+          MODEL_CHUNK_BYTES,
+        );
+        for (let offset = 0; offset < model.length || offset === 0; offset += chunk) {
+          call.write({
+            total_bytes: offset === 0 ? model.length : 0,
+            offset,
+            data: model.subarray(offset, offset + chunk),
+          });
+          if (model.length === 0) break;
+        }
+        call.end();
+      } catch (error) {
+        call.emit('error', { ...toStatus(error) });
+      }
+    },
   };
 
   private authenticate(call: { metadata: grpc.Metadata }): Member {

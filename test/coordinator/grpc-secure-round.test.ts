@@ -91,9 +91,9 @@ async function connectAll(crash: (id: ClientId) => boolean = () => false): Promi
         connection,
         identity,
         seededRandom(seedFromNumber(700 + i)),
-        (round) => {
+        (started) => () => {
           if (crash(i + 1)) connection.close();
-          return inputOf(round, i + 1);
+          return inputOf(started.round, i + 1);
         },
         (outcome) => member.outcomes.push(outcome),
       );
