@@ -45,3 +45,22 @@ export function seedFromNumber(n: number): Uint8Array {
   new DataView(seed.buffer).setFloat64(0, n);
   return seed;
 }
+
+/** A uniformly random permutation of `items` (Fisher–Yates, unbiased integers by rejection sampling). */
+export function shuffle<T>(items: readonly T[], random: RandomSource): T[] {
+  const out = [...items];
+  const word = new Uint32Array(1);
+  const bytes = new Uint8Array(word.buffer);
+  for (let i = out.length - 1; i > 0; i--) {
+    const range = i + 1;
+    const limit = 2 ** 32 - (2 ** 32 % range);
+    let r: number;
+    do {
+      random.fill(bytes);
+      r = word[0]!;
+    } while (r >= limit);
+    const j = r % range;
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}

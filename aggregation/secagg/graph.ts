@@ -1,4 +1,4 @@
-import { seededRandom, type RandomSource } from '../crypto/random-source.js';
+import { seededRandom, shuffle } from '../crypto/random-source.js';
 
 export type ClientId = number;
 
@@ -68,23 +68,4 @@ export class NeighbourGraph {
     const gap = Math.abs(pa - pb);
     return Math.min(gap, n - gap) <= this.degree / 2;
   }
-}
-
-/** Fisher–Yates with unbiased integers by rejection sampling from the seeded CSPRNG. */
-function shuffle<T>(items: readonly T[], random: RandomSource): T[] {
-  const out = [...items];
-  const word = new Uint32Array(1);
-  const bytes = new Uint8Array(word.buffer);
-  for (let i = out.length - 1; i > 0; i--) {
-    const range = i + 1;
-    const limit = 2 ** 32 - (2 ** 32 % range);
-    let r: number;
-    do {
-      random.fill(bytes);
-      r = word[0]!;
-    } while (r >= limit);
-    const j = r % range;
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }

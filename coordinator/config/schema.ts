@@ -187,6 +187,8 @@ export const federationConfigSchema = z
         batchSize: integer(1).default(32),
         learningRate: positive().default(0.05),
         clipNorm: positive().default(1),
+        /** Examples beyond which a member's weight in the average stops growing. */
+        exampleCap: integer(1).default(1000),
       })
       .strict()
       .default({}),

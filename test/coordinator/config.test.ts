@@ -90,7 +90,13 @@ describe('parseFederationConfig: valid files', () => {
       beta2: 0.99,
       tau: 1e-3,
     });
-    assert.deepEqual(config.training, { epochs: 2, batchSize: 64, learningRate: 0.05, clipNorm: 1 });
+    assert.deepEqual(config.training, {
+      epochs: 2,
+      batchSize: 64,
+      learningRate: 0.05,
+      clipNorm: 1,
+      exampleCap: 1000,
+    });
     assert.equal(config.dataDir, './cohort-data');
     assert.equal(config.tls, undefined);
     assert.equal(config.members.length, 4);
@@ -114,7 +120,13 @@ describe('parseFederationConfig: valid files', () => {
       maskPrg: 'aes256ctr',
     });
     assert.deepEqual(config.serverOptimizer, { kind: 'fedavg', learningRate: 1 });
-    assert.deepEqual(config.training, { epochs: 1, batchSize: 32, learningRate: 0.05, clipNorm: 1 });
+    assert.deepEqual(config.training, {
+      epochs: 1,
+      batchSize: 32,
+      learningRate: 0.05,
+      clipNorm: 1,
+      exampleCap: 1000,
+    });
     assert.equal(config.listen, '127.0.0.1:50051');
     assert.deepEqual(config.logging, { level: 'info' });
   });
