@@ -7,6 +7,7 @@ import { loadCohortProto } from '../../proto/load.js';
 import { decodePublicKey, loadFederationConfig, splitListen } from '../config/index.js';
 import { Federation } from '../federation.js';
 import { widenReceiveWindow } from '../grpc/flow-control.js';
+import { HealthService } from '../grpc/health.js';
 import { CoordinatorService } from '../grpc/service.js';
 import { Membership } from '../membership.js';
 import { ParallelMaskRemover } from '../parallel-unmask.js';
@@ -38,6 +39,8 @@ export async function runCoordinator(configPath: string, io: CoordinatorIo): Pro
   const service = new CoordinatorService(membership);
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 2 ** 20 });
   server.addService(loadCohortProto().Coordinator.service, service.handlers);
+  const health = new HealthService();
+  server.addService(HealthService.definition(), health.handlers);
   const { host, port } = splitListen(config.listen)!;
   const credentials = config.tls
     ? grpc.ServerCredentials.createSsl(
@@ -96,6 +99,7 @@ export async function runCoordinator(configPath: string, io: CoordinatorIo): Pro
     // Members fetch the final model after federation_finished; give them a moment before closing.
     await new Promise((r) => setTimeout(r, 2_000));
   } finally {
+    health.set('NOT_SERVING');
     await remover.close();
     server.forceShutdown();
   }
