@@ -1,12 +1,14 @@
 /**
  * The members' side of bench:grpc, in a process of its own (as in a deployment, where no member
  * shares the coordinator's event loop): connects every member, opens its inbox, prints "ready", and
- * takes part in rounds until its standard input closes.
- *   node dist/bench/grpc-members.js --address 127.0.0.1:PORT --clients N --dim D
+ * takes part in rounds until its standard input closes. Also the member host of the multi-process
+ * tests: `--first I` numbers the members from I, `--delay-ms M` holds every pushed event M ms (in
+ * order) so a test can kill the process inside a chosen protocol phase.
+ *   node dist/bench/grpc-members.js --address 127.0.0.1:PORT --clients N --dim D [--first 1] [--delay-ms 0]
  */
 import { seededRandom, seedFromNumber, signingKeyPairFromSeed } from '../aggregation/index.js';
 import { cryptoReady } from '../aggregation/crypto/sodium.js';
-import { CohortConnection } from '../client-sdk/connection.js';
+import { CohortConnection, type WireCoordinatorEvent } from '../client-sdk/connection.js';
 import { SecureRoundRunner } from '../client-sdk/secure-round-runner.js';
 import { ensureMallocTuning } from '../coordinator/malloc-tuning.js';
 import { argNumber, argString } from './args.js';
@@ -17,10 +19,12 @@ await cryptoReady();
 const address = argString('--address', '');
 const clients = argNumber('--clients', 50);
 const dimension = argNumber('--dim', 1_000_000);
+const first = argNumber('--first', 1);
+const delayMs = argNumber('--delay-ms', 0);
 
 const connections = await Promise.all(
   Array.from({ length: clients }, async (_, i) => {
-    const id = i + 1;
+    const id = first + i;
     const identity = signingKeyPairFromSeed(seedFromNumber(id));
     const connection = await CohortConnection.connect(address, identity);
     const runner = new SecureRoundRunner(
@@ -30,7 +34,11 @@ const connections = await Promise.all(
       () => () => benchInput(id, dimension),
       () => undefined,
     );
-    await connection.subscribe(runner.onEvent, () => undefined);
+    const onEvent =
+      delayMs === 0
+        ? runner.onEvent
+        : (e: WireCoordinatorEvent) => setTimeout(() => runner.onEvent(e), delayMs);
+    await connection.subscribe(onEvent, () => undefined);
     return connection;
   }),
 );

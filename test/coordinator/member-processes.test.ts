@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import {
+  aes256CtrPrg,
+  addInto,
+  cryptoReady,
+  seedFromNumber,
+  signingKeyPairFromSeed,
+  type ServerPhase,
+} from '../../aggregation/index.js';
+import { benchInput } from '../../bench/grpc-input.js';
+import { CoordinatorService } from '../../coordinator/grpc/service.js';
+import { Membership } from '../../coordinator/membership.js';
+import { loadCohortProto } from '../../proto/load.js';
+
+/**
+ * Members as separate operating-system processes, one killed (SIGKILL) as each protocol phase begins:
+ * the round still completes and the coordinator learns exactly the sum of the members whose masked
+ * input arrived. Each member holds pushed events 150 ms, so a kill lands inside the phase it targets.
+ */
+await cryptoReady();
+const MEMBERS = 12;
+const DIMENSION = 2_000;
+const HOST = fileURLToPath(new URL('../../bench/grpc-members.js', import.meta.url));
+const KILL_AT: [ServerPhase, number][] = [
+  ['advertise-keys', 1],
+  ['share-keys', 2],
+  ['masked-input', 3],
+  ['consistency-check', 4],
+  ['unmasking', 5],
+];
+
+let server: grpc.Server;
+let service: CoordinatorService;
+let members: ChildProcess[] = [];
+const membership = new Membership(
+  'kill-test',
+  Array.from({ length: MEMBERS }, (_, i) => ({
+    index: i + 1,
+    name: `m${i + 1}`,
+    identityKey: signingKeyPairFromSeed(seedFromNumber(i + 1)).publicKey,
+  })),
+);
+
+before(async () => {
+  service = new CoordinatorService(membership);
+  server = new grpc.Server();
+  server.addService(loadCohortProto().Coordinator.service, service.handlers);
+  const port = await new Promise<number>((ok, fail) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
+  );
+  members = Array.from({ length: MEMBERS }, (_, i) =>
+    spawn(
+      process.execPath,
+      [
+        HOST,
+        '--address',
+        `127.0.0.1:${port}`,
+        '--clients',
+        '1',
+        '--first',
+        String(i + 1),
+        '--dim',
+        String(DIMENSION),
+        '--delay-ms',
+        '150',
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    ),
+  );
+  await Promise.all(
+    members.map(
+      (m) =>
+        new Promise<void>((ok) =>
+          m.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && ok()),
+        ),
+    ),
+  );
+});
+
+after(() => {
+  for (const m of members) if (m.exitCode === null) m.kill('SIGKILL');
+  server.forceShutdown();
+});
+
+test('a member process killed in each phase: the round completes with the exact sum of the survivors', async () => {
+  assert.equal(service.connected.length, MEMBERS);
+  const round = service.startSecureRound(
+    1,
+    {
+      roundId: seedFromNumber(11),
+      parameters: { clients: MEMBERS, degree: MEMBERS - 1, threshold: 6 },
+      dimension: DIMENSION,
+      participants: Array.from({ length: MEMBERS }, (_, i) => i + 1),
+      identityKeyOf: (id) => membership.member(id)?.identityKey,
+      prg: aes256CtrPrg,
+      deadlines: {
+        advertiseKeys: 10_000,
+        shareKeys: 10_000,
+        maskedInput: 10_000,
+        consistencyCheck: 10_000,
+        unmasking: 10_000,
+      },
+    },
+    { clipRange: 1, levels: 65_537, maxChunkWords: 500 },
+  );
+  const killed = new Set<number>();
+  const watcher = setInterval(() => {
+    for (const [phase, id] of KILL_AT) {
+      if (round.phase === phase && !killed.has(id)) {
+        killed.add(id);
+        members[id - 1]!.kill('SIGKILL');
+      }
+    }
+  }, 2);
+  const result = await round.result.finally(() => clearInterval(watcher));
+
+  assert.deepEqual([...killed].sort(), [1, 2, 3, 4, 5]);
+  // Killed before their masked input: 1, 2, 3. Killed after it (4 in ConsistencyCheck, 5 in Unmasking): still summed.
+  assert.deepEqual(result.survivors, [4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  const expected = new Uint32Array(DIMENSION);
+  for (const id of result.survivors) addInto(expected, benchInput(id, DIMENSION), 0);
+  assert.deepEqual(result.sum, expected);
+  assert.equal(result.dropped.size, 5);
+});
