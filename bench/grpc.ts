@@ -2,7 +2,7 @@
  * One secure-aggregation round over loopback gRPC — the real coordinator service here, every member
  * in one child process (bench/grpc-members), each with its own channel — and the same round in
  * process, as one JSON line.
- *   npm run bench:grpc -- --clients 50 --dim 1000000 [--dropout 0.1] [--chunk-words 65536]
+ *   npm run bench:grpc -- --clients 50 --dim 1000000 [--dropout 0.1] [--chunk-words 65536] [--threads 2]
  * Target: grpc_round_ms <= 2 x inprocess_round_ms. `ingest_mb_s` is the masked-input bytes the
  * coordinator took in, over the gRPC round's wall time.
  */
@@ -45,7 +45,7 @@ const roundId = seedFromNumber(4242);
 
 const input = (id: ClientId): Uint32Array => benchInput(id, dimension);
 
-const remover = await ParallelMaskRemover.start(2);
+const remover = await ParallelMaskRemover.start(argNumber('--threads', 2));
 const membership = new Membership(
   'bench',
   ids.map((id) => ({ index: id, name: `m${id}`, identityKey: identities.get(id)!.publicKey })),
