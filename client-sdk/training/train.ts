@@ -35,7 +35,7 @@ export interface Evaluation {
 const EPSILON = 1e-7;
 
 /**
- * Local SGD on binary cross-entropy. `fit`'s own shuffle draws from Math.random, which would make two
+ * Local SGD on binary cross-entropy. `fit`'s own shuffle draws from JavaScript's unseeded global generator, which would make two
  * clients with the same seed diverge; instead each epoch is one `fit` pass over rows we permuted
  * with a seeded stream, with `shuffle: false`. The reported loss and accuracy are those of the final
  * weights on the local data (not running averages over the epoch), so they compare with `evaluate`.
