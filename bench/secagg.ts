@@ -18,7 +18,7 @@ import {
   MASK_BLOCK_WORDS,
   type MaskPrgId,
 } from '../aggregation/crypto/mask-prg.js';
-import { seededRandom, seedFromNumber } from '../aggregation/crypto/random-source.js';
+import { seededRandom, seedFromNumber, shuffle } from '../aggregation/crypto/random-source.js';
 import { signingKeyPairFromSeed, type SigningKeyPair } from '../aggregation/crypto/signature.js';
 import { cryptoReady } from '../aggregation/crypto/sodium.js';
 import { deriveParameters, runLocalRound, type ClientId } from '../aggregation/secagg/index.js';
@@ -45,7 +45,9 @@ const ids: ClientId[] = Array.from({ length: clients }, (_, i) => i + 1);
 const identities = new Map<ClientId, SigningKeyPair>(
   ids.map((id) => [id, signingKeyPairFromSeed(seedFromNumber(id))]),
 );
-const dropping = new Set(shuffled(ids, 7).slice(0, Math.round(dropout * clients)));
+const dropping = new Set(
+  shuffle(ids, seededRandom(seedFromNumber(7))).slice(0, Math.round(dropout * clients)),
+);
 const drops = new Map([...dropping].map((id) => [id, { at: 'masked-input' as const, disconnect: false }]));
 
 /** Client `id`'s quantized update: values below `levels`, as real quantized inputs are. */
@@ -143,16 +145,4 @@ function median(values: number[]): number {
 
 function round(x: number): number {
   return Math.round(x * 10) / 10;
-}
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  const random = seededRandom(seedFromNumber(seed));
-  const word = new Uint32Array(1);
-  for (let i = out.length - 1; i > 0; i--) {
-    random.fill(new Uint8Array(word.buffer));
-    const j = word[0]! % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }

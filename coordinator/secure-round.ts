@@ -1,7 +1,6 @@
 import type { MaskPrg } from '../aggregation/crypto/mask-prg.js';
 import {
   DropReason,
-  SecAggAbortedError,
   SecAggServer,
   type ClientId,
   type ClientMessage,
@@ -145,5 +144,3 @@ export class SecureRoundSession {
     this.timedPhase = undefined;
   }
 }
-
-export { SecAggAbortedError };

@@ -70,9 +70,9 @@ export class SecAggServer {
     if (message.kind === 'abort') {
       this.dropNow(from, DropReason.ClientAborted, message.reason);
     } else {
-      const before = this.ctx.active.has(from);
       this.state.accept(from, message, this.ctx);
-      if (before && !this.ctx.active.has(from)) this.state.onDrop?.(from, this.ctx);
+      // `from` was active above; if accepting its message dropped it, undo what it half-finished.
+      if (!this.ctx.active.has(from)) this.state.onDrop?.(from, this.ctx);
     }
     return this.settle();
   }
