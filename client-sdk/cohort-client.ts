@@ -144,7 +144,12 @@ export class CohortClient {
       const result = await trainer.train(global.slice(), {
         round: started.round,
         spec,
-        plan: { epochs: plan.epochs, batchSize: plan.batch_size, learningRate: plan.learning_rate },
+        plan: {
+          epochs: plan.epochs,
+          steps: plan.steps,
+          batchSize: plan.batch_size,
+          learningRate: plan.learning_rate,
+        },
       });
       if (result.weights.length !== global.length)
         throw new Error(`trainer returned ${result.weights.length} weights; the model has ${global.length}`);

@@ -25,6 +25,7 @@ export interface RoundStarted {
   readonly model_spec_json: string;
   readonly training: {
     readonly epochs: number;
+    readonly steps: number;
     readonly batch_size: number;
     readonly learning_rate: number;
     readonly clip_norm: number;

@@ -11,7 +11,9 @@ import {
 
 /** The coordinator's instructions for one round of local training. */
 export interface TrainingPlan {
+  /** Exactly one of epochs and steps is nonzero (see LocalSchedule). */
   readonly epochs: number;
+  readonly steps: number;
   readonly batchSize: number;
   readonly learningRate: number;
 }
@@ -39,7 +41,7 @@ export interface LocalTrainer {
 }
 
 /**
- * The SDK running the local epochs itself with TF.js on `data`: builds the announced architecture once,
+ * The SDK running the local training itself with TF.js on `data`: builds the announced architecture once,
  * loads the global weights each round and trains with the round's plan. `seed` fixes the batch order
  * per round, so a rerun of a member is reproducible.
  */

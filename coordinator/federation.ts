@@ -133,6 +133,7 @@ export class Federation {
           modelSpecJson: JSON.stringify(spec),
           training: {
             epochs: config.training.epochs,
+            steps: config.training.steps,
             batch_size: config.training.batchSize,
             learning_rate: config.training.learningRate,
             clip_norm: clipNorm,

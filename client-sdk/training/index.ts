@@ -17,7 +17,6 @@ export {
 } from './models.js';
 export {
   evaluate,
-  permutation,
   rankAuc,
   trainLocally,
   type Evaluation,
@@ -25,3 +24,10 @@ export {
   type TrainOptions,
   type TrainResult,
 } from './train.js';
+export {
+  checkSchedule,
+  permutation,
+  trainingPasses,
+  withLocalSchedule,
+  type LocalSchedule,
+} from './schedule.js';

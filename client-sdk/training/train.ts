@@ -1,7 +1,8 @@
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
-import { seededRandom, type RandomSource } from '../../aggregation/crypto/random-source.js';
+import { seededRandom } from '../../aggregation/crypto/random-source.js';
 import type { TF } from './backend.js';
 import { SHUFFLE_STREAM, streamSeed } from './models.js';
+import { checkSchedule, trainingPasses } from './schedule.js';
 
 /** Row-major features (`rows × features`) and binary labels (`rows × output units`, each 0 or 1). */
 export interface TrainingData {
@@ -12,7 +13,10 @@ export interface TrainingData {
 }
 
 export interface TrainOptions {
+  /** Passes over the data; 0 when `steps` sets the schedule (see LocalSchedule). */
   epochs: number;
+  /** Minibatches to take instead of epochs; 0 or absent when `epochs` does. */
+  steps?: number | undefined;
   batchSize: number;
   learningRate: number;
   seed: number;
@@ -36,8 +40,8 @@ const EPSILON = 1e-7;
 
 /**
  * Local SGD on binary cross-entropy. `fit`'s own shuffle draws from JavaScript's unseeded global generator, which would make two
- * clients with the same seed diverge; instead each epoch is one `fit` pass over rows we permuted
- * with a seeded stream, with `shuffle: false`. The reported loss and accuracy are those of the final
+ * clients with the same seed diverge; instead each pass of the schedule is one `fit` call over rows we
+ * ordered with a seeded stream, with `shuffle: false`. The reported loss and accuracy are those of the final
  * weights on the local data (not running averages over the epoch), so they compare with `evaluate`.
  */
 export async function trainLocally(
@@ -47,7 +51,7 @@ export async function trainLocally(
   options: TrainOptions,
 ): Promise<TrainResult> {
   const outputs = checkData(model, data);
-  checkPositiveInteger('epochs', options.epochs);
+  checkSchedule(options);
   checkPositiveInteger('batchSize', options.batchSize);
   if (!(Number.isFinite(options.learningRate) && options.learningRate > 0)) {
     throw new RangeError(`learningRate: expected a positive number, got ${options.learningRate}`);
@@ -58,10 +62,9 @@ export async function trainLocally(
   try {
     model.compile({ optimizer, loss: 'binaryCrossentropy' });
     const { rows, features } = data;
-    for (let epoch = 0; epoch < options.epochs; epoch++) {
-      const order = permutation(rows, random);
-      const xs = tf.tensor2d(gatherRows(data.x, features, order), [rows, features]);
-      const ys = tf.tensor2d(gatherRows(data.y, outputs, order), [rows, outputs]);
+    for (const order of trainingPasses(rows, options, options.batchSize, random)) {
+      const xs = tf.tensor2d(gatherRows(data.x, features, order), [order.length, features]);
+      const ys = tf.tensor2d(gatherRows(data.y, outputs, order), [order.length, outputs]);
       try {
         // verbose 0: tfjs-node registers a progress bar that would otherwise print to stdout.
         await model.fit(xs, ys, { epochs: 1, batchSize: options.batchSize, shuffle: false, verbose: 0 });
@@ -121,34 +124,6 @@ export function rankAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): n
   }
   const negatives = n - positives;
   return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
-}
-
-/** Fisher–Yates with rejection sampling, so every ordering is equally likely and replayable. */
-export function permutation(n: number, random: RandomSource): Uint32Array {
-  const order = Uint32Array.from({ length: n }, (_, i) => i);
-  // Bytes are drawn in blocks (one cipher call each) and read little-endian so every machine agrees.
-  const block = new Uint8Array(4096);
-  const view = new DataView(block.buffer);
-  let used = block.length;
-  const next = (): number => {
-    if (used === block.length) {
-      random.fill(block);
-      used = 0;
-    }
-    used += 4;
-    return view.getUint32(used - 4, true);
-  };
-  for (let i = n - 1; i > 0; i--) {
-    const bound = i + 1;
-    const limit = Math.floor(2 ** 32 / bound) * bound;
-    let draw = next();
-    while (draw >= limit) draw = next();
-    const j = draw % bound;
-    const held = order[i]!;
-    order[i] = order[j]!;
-    order[j] = held;
-  }
-  return order;
 }
 
 function gatherRows(source: Float32Array, width: number, order: Uint32Array): Float32Array {

@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { stringify } from 'yaml';
 import { signingKeyPairFromSeed } from '../../aggregation/crypto/signature.js';
 import { seededRandom } from '../../aggregation/crypto/random-source.js';
+import { scheduleAsWritten } from '../../client-sdk/training/schedule.js';
 import { CohortClient } from '../../client-sdk/cohort-client.js';
 import type { LocalTrainer } from '../../client-sdk/trainer.js';
 import { loadCohortProto } from '../../proto/load.js';
@@ -76,7 +77,7 @@ export async function runScenarioOverGrpc(
       },
       privacy: scenario.privacy,
       serverOptimizer: scenario.serverOptimizer,
-      training: scenario.training,
+      training: scheduleAsWritten(scenario.training),
       listen: '127.0.0.1:0',
       members: sites.map((site, i) => ({
         name: safeName(site.name, i),

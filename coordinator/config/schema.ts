@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { clippingSchema, privacySchema } from '../../aggregation/privacy/privacy-schema.js';
 import { aggregationSchema } from '../../aggregation/robust/rule-schema.js';
+import { withLocalSchedule } from '../../client-sdk/training/schedule.js';
 
 /*
  * Every check states what it expects ("expected …"); the loader appends the value it received, so an
@@ -184,19 +185,22 @@ export const federationConfigSchema = z
     secureAggregation: secureAggregationSchema.default({}),
     privacy: privacySchema.default({}),
     serverOptimizer: serverOptimizerSchema.default({ kind: 'fedavg' }),
-    training: z
-      .object({
-        epochs: integer(1).default(1),
-        batchSize: integer(1).default(32),
-        learningRate: positive().default(0.05),
-        /** L2 bound on each update; with adaptive clipping, the bound of the first round. */
-        clipNorm: positive().default(1),
-        /** Examples beyond which a member's weight in the average stops growing. */
-        exampleCap: integer(1).default(1000),
-        clipping: clippingSchema.default({ kind: 'fixed' }),
-      })
-      .strict()
-      .default({}),
+    training: withLocalSchedule(
+      z
+        .object({
+          epochs: integer(1).optional(),
+          /** Minibatches per round instead of epochs (every member then does the same work). */
+          steps: integer(1).optional(),
+          batchSize: integer(1).default(32),
+          learningRate: positive().default(0.05),
+          /** L2 bound on each update; with adaptive clipping, the bound of the first round. */
+          clipNorm: positive().default(1),
+          /** Examples beyond which a member's weight in the average stops growing. */
+          exampleCap: integer(1).default(1000),
+          clipping: clippingSchema.default({ kind: 'fixed' }),
+        })
+        .strict(),
+    ).default({}),
     dataDir: text('a directory path').default('./cohort-data'),
     listen: text("an address 'host:port'")
       .refine((l) => splitListen(l) !== undefined, "expected 'host:port' with a port in 0-65535")

@@ -22,6 +22,7 @@ export interface RoundPlan {
   readonly modelSpecJson: string;
   readonly training: {
     readonly epochs: number;
+    readonly steps: number;
     readonly batch_size: number;
     readonly learning_rate: number;
     readonly clip_norm: number;

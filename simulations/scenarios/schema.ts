@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withLocalSchedule } from '../../client-sdk/training/schedule.js';
 import { clippingSchema, privacySchema } from '../../aggregation/privacy/privacy-schema.js';
 import { aggregationSchema } from '../../aggregation/robust/rule-schema.js';
 import { ATTACK_NAMES, isAttackName } from '../attacks/index.js';
@@ -82,18 +83,21 @@ export const scenarioSchema = z
     dropout: dropoutSchema.default({}),
     /** Probability that a selected site misses the training deadline (it never joins the round's protocol). */
     stragglers: probability().default(0),
-    training: z
-      .object({
-        epochs: integer(1).default(1),
-        batchSize: integer(1).default(8),
-        learningRate: positive().default(0.05),
-        clipNorm: positive().default(1),
-        exampleCap: integer(1).default(256),
-        /** Adaptive: the bound follows the targetQuantile of update norms (Andrew et al. 2021). */
-        clipping: clippingSchema.default({ kind: 'fixed' }),
-      })
-      .strict()
-      .default({}),
+    training: withLocalSchedule(
+      z
+        .object({
+          epochs: integer(1).optional(),
+          /** Minibatches per round instead of epochs (FLamby's benchmarks train this way). */
+          steps: integer(1).optional(),
+          batchSize: integer(1).default(8),
+          learningRate: positive().default(0.05),
+          clipNorm: positive().default(1),
+          exampleCap: integer(1).default(256),
+          /** Adaptive: the bound follows the targetQuantile of update norms (Andrew et al. 2021). */
+          clipping: clippingSchema.default({ kind: 'fixed' }),
+        })
+        .strict(),
+    ).default({}),
     serverOptimizer: z
       .discriminatedUnion('kind', [
         z.object({ kind: z.literal('fedavg'), learningRate: positive().default(1) }).strict(),

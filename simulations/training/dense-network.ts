@@ -1,7 +1,7 @@
 import { seededRandom, type RandomSource } from '../../aggregation/crypto/random-source.js';
 import { InvalidArgumentError } from '../../aggregation/errors.js';
 import type { TabularSplit } from '../../client-sdk/datasets/tabular.js';
-import { permutation } from '../../client-sdk/training/train.js';
+import { trainingPasses } from '../../client-sdk/training/schedule.js';
 
 /**
  * Dense networks for the simulator, in plain typed arrays: logistic regression or an MLP with sigmoid
@@ -18,7 +18,9 @@ export interface DenseArchitecture {
 }
 
 export interface SgdSettings {
+  /** Passes over the data, or 0 when `steps` sets the schedule (client-sdk/training/schedule.ts). */
   readonly epochs: number;
+  readonly steps?: number | undefined;
   readonly batchSize: number;
   readonly learningRate: number;
 }
@@ -78,10 +80,9 @@ export function trainDense(
   for (let l = 1; l < arch.widths.length; l++)
     offsets.push(offsets[l - 1]! + (arch.widths[l - 1]! + 1) * arch.widths[l]!);
   const random = seededRandom(seed);
-  for (let epoch = 0; epoch < settings.epochs; epoch++) {
-    const order = permutation(data.rows, random);
-    for (let start = 0; start < data.rows; start += settings.batchSize) {
-      const end = Math.min(data.rows, start + settings.batchSize);
+  for (const order of trainingPasses(data.rows, settings, settings.batchSize, random)) {
+    for (let start = 0; start < order.length; start += settings.batchSize) {
+      const end = Math.min(order.length, start + settings.batchSize);
       grad.fill(0);
       for (let k = start; k < end; k++) {
         const row = order[k]!;

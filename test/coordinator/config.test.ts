@@ -93,6 +93,7 @@ describe('parseFederationConfig: valid files', () => {
     });
     assert.deepEqual(config.training, {
       epochs: 2,
+      steps: 0,
       batchSize: 64,
       learningRate: 0.05,
       clipNorm: 1,
@@ -123,6 +124,7 @@ describe('parseFederationConfig: valid files', () => {
     assert.deepEqual(config.serverOptimizer, { kind: 'fedavg', learningRate: 1 });
     assert.deepEqual(config.training, {
       epochs: 1,
+      steps: 0,
       batchSize: 32,
       learningRate: 0.05,
       clipNorm: 1,
@@ -131,6 +133,12 @@ describe('parseFederationConfig: valid files', () => {
     });
     assert.equal(config.listen, '127.0.0.1:50051');
     assert.deepEqual(config.logging, { level: 'info' });
+  });
+
+  test('local steps replace epochs: the plan then carries epochs 0', () => {
+    const config = parseFederationConfig(example({ 'training.epochs': undefined, 'training.steps': 100 }));
+    assert.equal(config.training.steps, 100);
+    assert.equal(config.training.epochs, 0);
   });
 
   test('tfjs-layers models, fedyogi and TLS parse as written', () => {
@@ -309,6 +317,8 @@ const invalid: [string, Changes, string[], RegExp][] = [
   ['fractional levels', { 'secureAggregation.quantization.levels': 2.5 }, ['secureAggregation.quantization.levels'], /^expected an integer >= 2, got 2\.5$/],
   ['dropout of 1', { 'secureAggregation.expectedDropout': 1 }, ['secureAggregation.expectedDropout'], /\[0, 1\), got 1$/],
   ['short deadline', { 'deadlines.shareKeys': 50 }, ['deadlines.shareKeys'], />= 100 \(milliseconds\), got 50/],
+  ['epochs and steps both', { 'training.steps': 100 }, ['training.steps'], /^expected either epochs or steps, not both, got 100$/],
+  ['zero steps', { 'training.epochs': undefined, 'training.steps': 0 }, ['training.steps'], /^expected an integer >= 1, got 0$/],
   ['zero learning rate', { 'training.learningRate': 0 }, ['training.learningRate'], /> 0, got 0/],
   ['beta2 of 1', { 'serverOptimizer.beta2': 1 }, ['serverOptimizer.beta2'], /got 1$/],
   ['unknown mask PRG', { 'secureAggregation.maskPrg': 'rc4' }, ['secureAggregation.maskPrg'], /"aes256ctr", "chacha20"/],

@@ -8,6 +8,7 @@ import {
   loadTensorFlow,
   trainLocally,
 } from '../../../client-sdk/training/index.js';
+import { SHUFFLE_STREAM, streamSeed } from '../../../client-sdk/training/models.js';
 import {
   binaryCrossEntropy,
   initialWeights,
@@ -53,6 +54,30 @@ test('one full-batch SGD step equals TF.js training of the same model from the s
     assignWeights(model, viaTypedArrays);
     model.dispose();
   }
+});
+
+test('a local-steps schedule takes the same steps in TF.js and in typed arrays', async () => {
+  const { tf } = await loadTensorFlow();
+  const data = dataset(10, 5, 5);
+  const arch: DenseArchitecture = { widths: [5, 1], activation: 'relu' };
+  const model = buildModel(tf, { kind: 'logistic-regression', inputs: 5 }, 4);
+  const start = flattenWeights(model);
+  // 10 rows in batches of 4 for 7 steps: batches straddle walks through the data, so the two trainers
+  // agree only if they walk the same orders and cut the same batches.
+  const settings = { epochs: 0, steps: 7, batchSize: 4, learningRate: 0.2 };
+  await trainLocally(tf, model, data, { ...settings, seed: 8 });
+  const viaTf = flattenWeights(model);
+  const viaTypedArrays = trainDense(arch, start, data, settings, streamSeed(8, SHUFFLE_STREAM));
+  let moved = 0;
+  for (let i = 0; i < viaTf.length; i++) {
+    assert.ok(
+      Math.abs(viaTf[i]! - viaTypedArrays[i]!) < 1e-5,
+      `weight ${i}: ${viaTf[i]} vs ${viaTypedArrays[i]}`,
+    );
+    moved = Math.max(moved, Math.abs(viaTf[i]! - start[i]!));
+  }
+  assert.ok(moved > 0.01, `training moved the weights (${moved})`);
+  model.dispose();
 });
 
 test('training lowers the loss, is reproducible from its seed, and initial weights are Glorot-bounded', () => {
