@@ -5,9 +5,9 @@ import {
   readCsvLines,
   selectRows,
   standardize,
-  stratifiedSplit,
   type TabularSplit,
 } from './tabular.js';
+import { trainTestSplit } from './scikit-learn-split.js';
 
 /** Centres 0–3 in FLamby's order, so a site's index is its FLamby centre id. */
 export const HEART_DISEASE_SITES = ['cleveland', 'hungarian', 'switzerland', 'va'] as const;
@@ -50,17 +50,14 @@ export const HEART_DISEASE_FEATURES: readonly string[] = [
 ];
 
 /**
- * A different fixed seed per centre, so a default run is reproducible everywhere without every centre
- * drawing its test rows from the same random stream.
+ * FLamby's fixed split: every centre is split by scikit-learn with random_state 43, 66% of its rows for
+ * training and `1 - 0.66` for test (as FLamby computes it: 0.33999999999999997, so the test set of n rows
+ * is ceil(0.34n) rows). Reproducing it row for row is what makes FLamby's published accuracies a fair
+ * comparison: with 16 Swiss and 45 Long Beach test rows, another split of the same sizes moves the mean
+ * over hospitals by several points.
  */
-export const HEART_DISEASE_DEFAULT_SEEDS: { readonly [site in HeartDiseaseSite]: number } = {
-  cleveland: 43,
-  hungarian: 44,
-  switzerland: 45,
-  va: 46,
-};
-
-export const HEART_DISEASE_TEST_FRACTION = 0.34;
+export const HEART_DISEASE_RANDOM_STATE = 43;
+export const HEART_DISEASE_TRAIN_FRACTION = 0.66;
 
 const ALLOWED: Partial<Record<Column, readonly number[]>> = {
   sex: [0, 1],
@@ -119,9 +116,21 @@ export function readHeartDisease(dataDir: string, site: HeartDiseaseSite): Heart
   return { x: Float32Array.from(x), y: Float32Array.from(y), rows: y.length, features, lines };
 }
 
+/**
+ * FLamby's rule for whether a Fed-Heart-Disease centre's split is stratified: exactly two classes and
+ * more than 2 rows in each. (Switzerland, with a single negative row, is split unstratified.)
+ */
+export function flambyStratify(labels: ArrayLike<number>): boolean {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) counts.set(labels[i]!, (counts.get(labels[i]!) ?? 0) + 1);
+  return counts.size === 2 && [...counts.values()].every((count) => count > 2);
+}
+
 export interface HeartDiseaseOptions {
+  /** scikit-learn's random_state for the split; FLamby's 43 by default. */
   readonly seed?: number | undefined;
-  readonly testFraction?: number | undefined;
+  /** The rest of each centre's rows (rounded up) is its test set. */
+  readonly trainFraction?: number | undefined;
 }
 
 export interface HeartDiseaseSiteData {
@@ -134,8 +143,8 @@ export interface HeartDiseaseSiteData {
 }
 
 /**
- * One hospital's view in the Fed-Heart-Disease benchmark: a stratified train/test split (34% test by
- * default), both standardised with this centre's own training statistics, since in a federation no
+ * One hospital's view in the Fed-Heart-Disease benchmark: FLamby's train/test split (stratified by label
+ * where both labels have more than two rows, as FLamby does; Switzerland has one healthy patient), both standardised with this centre's own training statistics, since in a federation no
  * centre may see another's data, not even its mean.
  */
 export function loadHeartDisease(
@@ -144,11 +153,13 @@ export function loadHeartDisease(
   options: HeartDiseaseOptions = {},
 ): HeartDiseaseSiteData {
   const all = readHeartDisease(dataDir, site);
-  const split = stratifiedSplit(
-    all.y,
-    options.testFraction ?? HEART_DISEASE_TEST_FRACTION,
-    options.seed ?? HEART_DISEASE_DEFAULT_SEEDS[site],
-  );
+  const trainFraction = options.trainFraction ?? HEART_DISEASE_TRAIN_FRACTION;
+  const split = trainTestSplit(all.y, {
+    trainFraction,
+    testFraction: 1 - trainFraction,
+    randomState: options.seed ?? HEART_DISEASE_RANDOM_STATE,
+    stratify: flambyStratify(all.y),
+  });
   const { train, test } = standardize(selectRows(all, split.train), selectRows(all, split.test));
   return {
     train,

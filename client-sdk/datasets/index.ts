@@ -18,10 +18,11 @@ export {
   type TabularSplit,
 } from './tabular.js';
 export {
-  HEART_DISEASE_DEFAULT_SEEDS,
   HEART_DISEASE_FEATURES,
+  HEART_DISEASE_RANDOM_STATE,
   HEART_DISEASE_SITES,
-  HEART_DISEASE_TEST_FRACTION,
+  HEART_DISEASE_TRAIN_FRACTION,
+  flambyStratify,
   loadHeartDisease,
   readHeartDisease,
   type HeartDiseaseOptions,
@@ -29,6 +30,7 @@ export {
   type HeartDiseaseSite,
   type HeartDiseaseSiteData,
 } from './heart-disease.js';
+export { trainTestSplit, type TrainTestSplitOptions } from './scikit-learn-split.js';
 export { BREAST_CANCER_FEATURES, loadBreastCancer, type BreastCancerData } from './breast-cancer.js';
 export {
   ChecksumMismatchError,
