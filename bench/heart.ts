@@ -8,7 +8,7 @@ import type { Scenario } from '../simulations/scenarios/schema.js';
 import { initialWeights, trainDense } from '../simulations/training/dense-network.js';
 import { seedFromNumber } from '../aggregation/crypto/random-source.js';
 import { cryptoReady } from '../aggregation/crypto/sodium.js';
-import type { TabularSplit } from '../client-sdk/datasets/tabular.js';
+import { concatenateRows } from '../client-sdk/datasets/tabular.js';
 import { argNumber, argString } from './args.js';
 
 /**
@@ -39,27 +39,13 @@ function federated(optimizer: Scenario['serverOptimizer']): number[] {
 /** FLamby's pooled recipe in epochs and batch size (50 epochs of batches of 4), with the members' SGD step. */
 function pooled(): number[] {
   const arch = architectureOf(scenario, consortium.features);
-  const train = concatenate(consortium.sites.map((s) => s.train));
+  const train = concatenateRows(consortium.sites.map((s) => s.train));
   const settings = { epochs: 50, batchSize: 4, learningRate: scenario.training.learningRate };
   return Array.from({ length: seeds }, (_, s) => {
     const start = initialWeights(arch, taggedRandom(s + 1, 'init'));
     const weights = trainDense(arch, start, train, settings, seedFromNumber(s + 1));
     return evaluateModel(arch, weights, consortium, undefined).accuracy;
   });
-}
-
-function concatenate(parts: readonly TabularSplit[]): TabularSplit {
-  const features = parts[0]!.features;
-  const rows = parts.reduce((n, p) => n + p.rows, 0);
-  const x = new Float32Array(rows * features);
-  const y = new Float32Array(rows);
-  let at = 0;
-  for (const p of parts) {
-    x.set(p.x, at * features);
-    y.set(p.y, at);
-    at += p.rows;
-  }
-  return { x, y, rows, features };
 }
 
 function summary(values: number[], target?: number) {

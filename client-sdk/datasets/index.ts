@@ -10,6 +10,7 @@ export {
 export {
   DatasetFileError,
   applyStandardizer,
+  concatenateRows,
   fitStandardizer,
   selectRows,
   standardize,

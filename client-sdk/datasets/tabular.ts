@@ -211,3 +211,18 @@ export function standardize(
   const stats = fitStandardizer(train);
   return { train: applyStandardizer(train, stats), test: applyStandardizer(test, stats), stats };
 }
+
+/** The rows of every part, in order, as one split (a pooled view of several sites' data). */
+export function concatenateRows(splits: readonly TabularSplit[]): TabularSplit {
+  const rows = splits.reduce((n, s) => n + s.rows, 0);
+  const features = splits[0]!.features;
+  const x = new Float32Array(rows * features);
+  const y = new Float32Array(rows);
+  let at = 0;
+  for (const s of splits) {
+    x.set(s.x, at * features);
+    y.set(s.y, at);
+    at += s.rows;
+  }
+  return { x, y, rows, features };
+}

@@ -4,6 +4,7 @@ import {
   loadBreastCancer,
   loadHeartDisease,
   applyStandardizer,
+  concatenateRows,
   fitStandardizer,
   selectRows,
   standardize,
@@ -63,7 +64,7 @@ export function loadConsortium(data: Scenario['data'], dataDir: string, seed: nu
       // Under label skew a site's own mean mostly measures its class mix, so per-site standardisation
       // would scale the same tumour differently at every hospital. The federation standardises with
       // pooled statistics instead: one secure sum of each site's Σx and Σx² (modelled here directly).
-      const pooled = fitStandardizer(concatenate(raw.map((r) => r.train)));
+      const pooled = fitStandardizer(concatenateRows(raw.map((r) => r.train)));
       const width = Math.max(2, String(dealt.length).length);
       const sites = raw.map((r, k) => ({
         name: `site-${String(k + 1).padStart(width, '0')}`,
@@ -92,18 +93,4 @@ export function loadConsortium(data: Scenario['data'], dataDir: string, seed: nu
         `unknown data kind ${String((data as { kind: unknown }).kind)}`,
       );
   }
-}
-
-function concatenate(splits: readonly TabularSplit[]): TabularSplit {
-  const rows = splits.reduce((n, s) => n + s.rows, 0);
-  const features = splits[0]!.features;
-  const x = new Float32Array(rows * features);
-  const y = new Float32Array(rows);
-  let at = 0;
-  for (const s of splits) {
-    x.set(s.x, at * features);
-    y.set(s.y, at);
-    at += s.rows;
-  }
-  return { x, y, rows, features };
 }

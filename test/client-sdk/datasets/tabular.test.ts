@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   applyStandardizer,
+  concatenateRows,
   fitStandardizer,
   selectRows,
   standardize,
@@ -98,5 +99,16 @@ describe('standardization', () => {
     assert.deepEqual([...picked.x], [6, 5, 1, 5]);
     assert.deepEqual([...picked.y], [train.y[3], train.y[0]]);
     assert.throws(() => selectRows(train, [4]), /row 4/);
+  });
+});
+
+test('concatenateRows keeps every part’s rows, in order', () => {
+  const a: TabularSplit = { x: Float32Array.of(1, 2, 3, 4), y: Float32Array.of(0, 1), rows: 2, features: 2 };
+  const b: TabularSplit = { x: Float32Array.of(5, 6), y: Float32Array.of(1), rows: 1, features: 2 };
+  assert.deepEqual(concatenateRows([a, b]), {
+    x: Float32Array.of(1, 2, 3, 4, 5, 6),
+    y: Float32Array.of(0, 1, 1),
+    rows: 3,
+    features: 2,
   });
 });
