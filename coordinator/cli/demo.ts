@@ -35,7 +35,8 @@ const CLI = fileURLToPath(new URL('./cohort.js', import.meta.url));
  * FLamby's Fed-Heart-Disease hyperparameters for FedAdam (server Adam at 0.01, β 0.9/0.999, τ 1e-8;
  * members take 100 SGD steps of 4 rows at 0.01), so the demo reproduces the benchmark whose numbers it is
  * compared with rather than settings chosen by looking at this test set. FedAvg keeps the same member
- * training and averages the updates as they are: the flag then changes only the server's step.
+ * training and averages the updates as they are, so the flag changes only the server's step (FLamby's
+ * FedAvg members stepped at 0.001, which trains too little here: README, `npm run bench:heart`).
  */
 const OPTIMIZERS = {
   fedadam: '{ kind: fedadam, learningRate: 0.01, beta1: 0.9, beta2: 0.999, tau: 1.0e-8 }',
