@@ -3,6 +3,7 @@ import { maskPrgById } from '../aggregation/crypto/mask-prg.js';
 import type { SigningKeyPair } from '../aggregation/crypto/signature.js';
 import { SecAggClient, type ClientMessage } from '../aggregation/secagg/index.js';
 import * as codec from '../proto/codec.js';
+import type { WireTrainingPlan } from '../proto/training-plan.js';
 import type { CohortConnection, WireCoordinatorEvent } from './connection.js';
 
 /** What the coordinator announced in RoundStarted.secagg. */
@@ -23,16 +24,7 @@ export interface RoundStarted {
   readonly round_id: Uint8Array;
   readonly model_sha256: Uint8Array;
   readonly model_spec_json: string;
-  readonly training: {
-    readonly epochs: number;
-    readonly steps: number;
-    readonly batch_size: number;
-    readonly learning_rate: number;
-    readonly clip_norm: number;
-    readonly example_cap: number;
-    /** Adaptive clipping: append the clip indicator word. */
-    readonly report_clip_indicator: boolean;
-  } | null;
+  readonly training: WireTrainingPlan | null;
   /** Null in robust mode, where `plain` is set instead. */
   readonly secagg: SecAggSettings | null;
   /** Robust mode: the update goes in plaintext through SubmitUpdate. */

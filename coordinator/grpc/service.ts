@@ -9,6 +9,7 @@ import { decodeUpdateChunk, type WireUpdateChunk } from '../../proto/update-code
 import { DuplicateUpdateError, PlainRoundSession, type PlainRoundOptions } from '../plain-round.js';
 import { SecureRoundSession, type SecureRoundOptions } from '../secure-round.js';
 import { dropStatus, StatusError, toStatus } from './status.js';
+import type { WireTrainingPlan } from '../../proto/training-plan.js';
 
 type Stream = grpc.ServerWritableStream<unknown, unknown>;
 
@@ -20,15 +21,7 @@ const MAX_UPDATE_CHUNK_VALUES = 1 << 20;
 export interface RoundPlan {
   readonly modelSha256: Uint8Array;
   readonly modelSpecJson: string;
-  readonly training: {
-    readonly epochs: number;
-    readonly steps: number;
-    readonly batch_size: number;
-    readonly learning_rate: number;
-    readonly clip_norm: number;
-    readonly example_cap: number;
-    readonly report_clip_indicator: boolean;
-  };
+  readonly training: WireTrainingPlan;
 }
 type Unary<Req> = grpc.ServerUnaryCall<Req, unknown>;
 type Callback = grpc.sendUnaryData<unknown>;
