@@ -13,7 +13,12 @@ import type { ModelSpec } from '../../proto/model-spec.js';
 import type { BackdoorTrigger } from '../../simulations/attacks/index.js';
 import { taggedBytes, taggedRandom, uniformDraw } from '../../simulations/data/samplers.js';
 import type { Consortium } from '../../simulations/engine/consortium.js';
-import { evaluateModel, finalResultOf } from '../../simulations/engine/evaluate.js';
+import {
+  evaluateModel,
+  finalResultOf,
+  rejectedSites,
+  roundResultOf,
+} from '../../simulations/engine/evaluate.js';
 import { architectureOf, preparePoisoning, type RunSettings } from '../../simulations/engine/run-scenario.js';
 import type { RoundResult, SimulationRun } from '../../simulations/report/results.js';
 import type { Scenario } from '../../simulations/scenarios/schema.js';
@@ -188,7 +193,7 @@ async function readRun(
     const checkpoint = await store.load(round);
     const selected = (started['participants'] as number[]) ?? [];
     let survivors: number[] = [];
-    const rejected: string[] = [];
+    let rejected: string[] = [];
     let clipBound = scenario.training.clipNorm;
     if (checkpoint !== undefined) {
       weights = new Float32Array(checkpoint.model.slice().buffer);
@@ -198,21 +203,21 @@ async function readRun(
       const privacy = metrics['privacy'] as { cumulativeEpsilon?: number } | undefined;
       if (privacy?.cumulativeEpsilon !== undefined) epsilon = privacy.cumulativeEpsilon;
       const suspicion = (metrics['suspicion'] as Record<string, number> | undefined) ?? {};
-      for (const [member, score] of Object.entries(suspicion))
-        if (score >= 0.5) rejected.push(names[Number(member) - 1]!);
+      rejected = rejectedSites(
+        Object.entries(suspicion).map(([member, score]) => [Number(member), score] as const),
+        names,
+      );
     }
-    const evaluation = evaluateModel(arch, weights, consortium, trigger);
-    rounds.push({
-      round,
-      accuracy: evaluation.accuracy,
-      auc: evaluation.auc,
-      epsilon,
-      rejected: rejected.sort(),
-      clip_bound: clipBound,
-      dropped: selected.filter((m) => !survivors.includes(m)).map((m) => names[m - 1]!),
-      backdoor_success: evaluation.backdoorSuccess,
-      completed: checkpoint !== undefined,
-    });
+    rounds.push(
+      roundResultOf(evaluateModel(arch, weights, consortium, trigger), {
+        round,
+        epsilon,
+        rejected,
+        clip_bound: clipBound,
+        dropped: selected.filter((m) => !survivors.includes(m)).map((m) => names[m - 1]!),
+        completed: checkpoint !== undefined,
+      }),
+    );
   }
   const final = evaluateModel(arch, weights, consortium, trigger);
   return {

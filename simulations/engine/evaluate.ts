@@ -1,6 +1,6 @@
 import { applyTrigger, backdoorSuccessRate, type BackdoorTrigger } from '../attacks/index.js';
 import { rankAuc } from '../../client-sdk/training/train.js';
-import type { FinalResult } from '../report/results.js';
+import type { FinalResult, RoundResult } from '../report/results.js';
 import { binaryCrossEntropy, predictDense, type DenseArchitecture } from '../training/dense-network.js';
 import type { Consortium } from './consortium.js';
 
@@ -90,5 +90,36 @@ export function finalResultOf(evaluation: Evaluation): FinalResult {
     per_site: evaluation.perSite,
     per_subgroup: evaluation.perSubgroup,
     ...(evaluation.backdoorSuccess === null ? {} : { backdoor_success: evaluation.backdoorSuccess }),
+  };
+}
+
+/** A member whose suspicion reaches this counts as rejected for the round, on either transport. */
+export const REJECTED_SUSPICION = 0.5;
+
+/** Names of the members (1-based ids) a round's suspicion scores reject, sorted. */
+export function rejectedSites(
+  suspicion: Iterable<readonly [number, number]>,
+  names: readonly string[],
+): string[] {
+  const rejected: string[] = [];
+  for (const [id, score] of suspicion) if (score >= REJECTED_SUSPICION) rejected.push(names[id - 1]!);
+  return rejected.sort();
+}
+
+/** One round's line of results.json: the global model's evaluation plus what the round did. */
+export function roundResultOf(
+  evaluation: Evaluation,
+  round: Omit<RoundResult, 'accuracy' | 'auc' | 'backdoor_success'>,
+): RoundResult {
+  return {
+    round: round.round,
+    accuracy: evaluation.accuracy,
+    auc: evaluation.auc,
+    epsilon: round.epsilon,
+    rejected: round.rejected,
+    clip_bound: round.clip_bound,
+    dropped: round.dropped,
+    backdoor_success: evaluation.backdoorSuccess,
+    completed: round.completed,
   };
 }

@@ -11,7 +11,7 @@ import type { RoundResult, SimulationRun } from '../report/results.js';
 import type { Scenario, ScenarioAggregation } from '../scenarios/schema.js';
 import { initialWeights, trainDense, type DenseArchitecture } from '../training/dense-network.js';
 import type { Consortium } from './consortium.js';
-import { evaluateModel, finalResultOf } from './evaluate.js';
+import { evaluateModel, finalResultOf, rejectedSites, roundResultOf } from './evaluate.js';
 import { aggregateInProcess, type SiteUpdate } from './in-process-aggregation.js';
 
 export interface RunSettings {
@@ -29,9 +29,6 @@ const PHASES: readonly [keyof Scenario['dropout'], DropPoint][] = [
   ['consistencyCheck', 'consistency-check'],
   ['unmasking', 'unmasking'],
 ];
-
-/** A site whose suspicion reaches this is reported as rejected for the round. */
-const REJECTED = 0.5;
 
 export function architectureOf(scenario: Scenario, features: number): DenseArchitecture {
   return scenario.model.kind === 'mlp'
@@ -201,7 +198,7 @@ export function runScenario(
       },
       updates,
     );
-    const rejected: string[] = [];
+    let rejected: string[] = [];
     if (aggregated !== undefined) {
       const spent = privacy.record(aggregated.released);
       if (clipState !== undefined)
@@ -214,21 +211,21 @@ export function runScenario(
       if (spent !== undefined) epsilon = spent.cumulativeEpsilon;
       weights = optimizer.step(weights, aggregated.meanDelta);
       previousDelta = aggregated.meanDelta;
-      for (const [id, score] of aggregated.suspicion)
-        if (score >= REJECTED) rejected.push(sites[id - 1]!.name);
+      rejected = rejectedSites(
+        aggregated.suspicion,
+        sites.map((s) => s.name),
+      );
     }
-    const evaluation = evaluateModel(arch, weights, consortium, trigger);
-    rounds.push({
-      round,
-      accuracy: evaluation.accuracy,
-      auc: evaluation.auc,
-      epsilon,
-      rejected: rejected.sort(),
-      clip_bound: clipNorm,
-      dropped,
-      backdoor_success: evaluation.backdoorSuccess,
-      completed: aggregated !== undefined,
-    });
+    rounds.push(
+      roundResultOf(evaluateModel(arch, weights, consortium, trigger), {
+        round,
+        epsilon,
+        rejected,
+        clip_bound: clipNorm,
+        dropped,
+        completed: aggregated !== undefined,
+      }),
+    );
     settings.onRound?.(round);
   }
   const final = evaluateModel(arch, weights, consortium, trigger);
