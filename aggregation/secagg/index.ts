@@ -10,6 +10,12 @@ export {
   type ThreatModel,
 } from './parameters.js';
 export {
+  privacyFailure,
+  roundParameters,
+  type PinnedThreatModel,
+  type RoundParameters,
+} from './pinned-parameters.js';
+export {
   AbortReason,
   DropReason,
   LocalProtocolError,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, UnsafeParametersError } from '../errors.js';
+import { logFactorials, tailFrom } from './hypergeometric.js';
 
 /**
  * Neighbourhood degree k and share threshold t for SecAgg+ (Bell et al. 2020), as a pure function of
@@ -29,6 +30,11 @@ export interface ThreatModel {
   readonly securityBits?: number;
   /** Round failure from too few shares at most 2^-correctnessBits (default 20). */
   readonly correctnessBits?: number;
+  /**
+   * Corrupt clients as an absolute count, overriding ⌊corruptFraction · clients⌋: a member that
+   * assumes every corrupt member of the federation may be in its round passes ⌊γ · N⌋ here.
+   */
+  readonly corruptClients?: number;
 }
 
 export interface SecAggParameters {
@@ -61,9 +67,15 @@ export function deriveParameters(model: ThreatModel): DerivedParameters {
   if (!(eta > 0 && eta < 1024))
     throw new InvalidArgumentError('correctnessBits', `need 0 < η < 1024, got ${eta}`);
   const others = n - 1;
+  const fixedCorrupt = model.corruptClients;
+  if (fixedCorrupt !== undefined && !(Number.isInteger(fixedCorrupt) && fixedCorrupt >= 0))
+    throw new InvalidArgumentError('corruptClients', `need an integer >= 0, got ${fixedCorrupt}`);
   // The epsilon keeps a product like 0.29 * 200 = 57.99999999999999 from undercounting the corrupt clients.
-  const corrupt = Math.floor(gamma * n + 1e-9);
-  const failing = Math.min(others, Math.ceil((gamma + delta) * others - 1e-9));
+  const corrupt = Math.min(others, fixedCorrupt ?? Math.floor(gamma * n + 1e-9));
+  const failing =
+    fixedCorrupt === undefined
+      ? Math.min(others, Math.ceil((gamma + delta) * others - 1e-9))
+      : Math.min(others, corrupt + Math.ceil(delta * others - 1e-9));
   const lnFact = logFactorials(others);
   const privacyBudget = -sigma - Math.log2(n);
   const correctnessBudget = -eta - Math.log2(n);
@@ -87,7 +99,7 @@ export function deriveParameters(model: ThreatModel): DerivedParameters {
     }
     if (degree === others) {
       throw new UnsafeParametersError(
-        `no secure-aggregation parameters for clients=${n}, dropoutRate=${delta}, corruptFraction=${gamma}: ` +
+        `no secure-aggregation parameters for clients=${n}, dropoutRate=${delta}, corruptFraction=${gamma}${fixedCorrupt === undefined ? '' : ` (${corrupt} corrupt)`}: ` +
           `even the complete graph (k=${others}) needs t > ${(others + corrupt) / 2} for privacy but at most ` +
           `${others - failing} neighbours are sure to answer; lower the dropout or corrupt fraction, or add clients`,
       );
@@ -112,38 +124,4 @@ export function validateParameters(p: SecAggParameters): void {
       `need ${Math.floor(k / 2) + 1} <= t <= ${k} for degree ${k} (t <= k/2 lets a server rebuild both secrets of a client), got ${t}`,
     );
   }
-}
-
-function logFactorials(max: number): Float64Array {
-  const table = new Float64Array(max + 1);
-  for (let i = 2; i <= max; i++) table[i] = table[i - 1]! + Math.log(i);
-  return table;
-}
-
-/**
- * For X ~ Hypergeometric(population, successes, draws), a function x ↦ log2 P[X >= x]
- * (-Infinity when impossible), summing the exact probability mass in log space.
- */
-function tailFrom(
-  lnFact: Float64Array,
-  population: number,
-  successes: number,
-  draws: number,
-): (x: number) => number {
-  const lnChoose = (a: number, b: number): number => lnFact[a]! - lnFact[b]! - lnFact[a - b]!;
-  const lo = Math.max(0, draws - (population - successes));
-  const hi = Math.min(draws, successes);
-  const lnTotal = lnChoose(population, draws);
-  const lnMass: number[] = [];
-  for (let x = lo; x <= hi; x++)
-    lnMass.push(lnChoose(successes, x) + lnChoose(population - successes, draws - x) - lnTotal);
-  return (x: number): number => {
-    const from = Math.max(x, lo) - lo;
-    if (from >= lnMass.length) return -Infinity;
-    let max = -Infinity;
-    for (let i = from; i < lnMass.length; i++) max = Math.max(max, lnMass[i]!);
-    let sum = 0;
-    for (let i = from; i < lnMass.length; i++) sum += Math.exp(lnMass[i]! - max);
-    return (max + Math.log(sum)) / Math.LN2;
-  };
 }
