@@ -101,7 +101,9 @@ test('a member process killed in each phase: the round completes with the exact 
       prg: aes256CtrPrg,
       deadlines: {
         advertiseKeys: 10_000,
+        graphNonce: 10_000,
         shareKeys: 10_000,
+        shareCheck: 10_000,
         maskedInput: 10_000,
         consistencyCheck: 10_000,
         unmasking: 10_000,
