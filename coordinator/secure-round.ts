@@ -33,6 +33,8 @@ export interface SecureRoundOptions {
   readonly planDigest: Uint8Array;
   /** C: corrupt members assumed in the round (roundParameters); sets when a member is named a culprit. */
   readonly corruptClients?: number;
+  /** The smallest roster members accept (roundParameters); below it the session aborts. */
+  readonly minimumRoster?: number;
   readonly dimension: number;
   readonly participants: readonly ClientId[];
   readonly identityKeyOf: (id: ClientId) => Uint8Array | undefined;
@@ -87,6 +89,7 @@ export class SecureRoundSession {
       parameters: options.parameters,
       planDigest: options.planDigest,
       ...(options.corruptClients === undefined ? {} : { corruptClients: options.corruptClients }),
+      ...(options.minimumRoster === undefined ? {} : { minimumRoster: options.minimumRoster }),
       dimension: options.dimension,
       clients: options.participants,
       identityKeyOf: options.identityKeyOf,

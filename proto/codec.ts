@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../aggregation/errors.js';
+import { GRAPH_ATTEMPTS, GRAPH_NONCE_BYTES } from '../aggregation/secagg/index.js';
 import type {
   AdvertiseKeys,
   ClientId,
@@ -88,12 +89,6 @@ export interface WireRosterEntry {
   graph_commitment: Bytes;
 }
 
-/**
- * Roster attempts a round may make (aggregation/secagg's GRAPH_ATTEMPTS): each member's hash chain
- * holds exactly this many nonces, so no later attempt can be answered.
- */
-const GRAPH_ATTEMPTS = 3;
-
 // ---- checks ------------------------------------------------------------------------------------
 
 function bytes(value: unknown, field: string, length?: number): Uint8Array {
@@ -168,7 +163,7 @@ export function decodeGraphNonce(m: WireGraphNonce): GraphNonce {
   return {
     kind: 'graph-nonce',
     attempt: attemptOf(m.attempt, 'attempt'),
-    nonce: bytes(m.nonce, 'nonce', 32),
+    nonce: bytes(m.nonce, 'nonce', GRAPH_NONCE_BYTES),
   };
 }
 
@@ -364,7 +359,7 @@ export function decodeServerMessage(e: WireSecAggEvent, participants = 2 ** 32 -
         attempt: attemptOf(e.graph_nonces.attempt, 'graph_nonces.attempt'),
         nonces: nonces.map((n, i) => ({
           id: memberId(n.member_index, `graph_nonces.nonces[${i}].member_index`),
-          nonce: bytes(n.nonce, `graph_nonces.nonces[${i}].nonce`, 32),
+          nonce: bytes(n.nonce, `graph_nonces.nonces[${i}].nonce`, GRAPH_NONCE_BYTES),
         })),
       };
     }

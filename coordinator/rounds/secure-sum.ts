@@ -60,6 +60,7 @@ export async function runSecureSum(
       roundId,
       parameters,
       corruptClients: parameters.corruptClients,
+      minimumRoster: parameters.minimumRoster,
       dimension: ctx.parameters + (ctx.clipIndicator ? 2 : 1),
       participants: members,
       identityKeyOf: (id) => ctx.membership.member(id)?.identityKey,

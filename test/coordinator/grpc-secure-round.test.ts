@@ -218,21 +218,32 @@ describe('one bad member costs one member, not the round', () => {
     assert.deepEqual(result.sum, sumOf(10, result.survivors));
     assert.deepEqual([...result.culprits.keys()], [3]);
     assert.equal(result.culprits.get(3)?.reason, CulpritReason.BadShareCiphertexts);
-    // No honest member was blamed or lost on the way.
+    // No honest member was blamed, refused the round or was lost on the way.
     assert.deepEqual([...result.dropped.keys()], [3]);
-    for (const id of result.survivors) assert.equal((await outcomeOf(members[id - 1]!)).completed, true);
     for (const m of members) m.connection.close();
   });
 
   test('a member that never reveals its graph nonce: the roster shrinks once and the round completes', async () => {
     const silent: Tamper = (method, request) => (method === 'RevealGraphNonce' ? undefined : request);
-    const members = await connectAll({ tamper: (id) => (id === 5 ? silent : undefined) });
+    const attempts: unknown[] = [];
+    const watch: Tamper = (method, request) => {
+      if (method === 'RevealGraphNonce') attempts.push(request['attempt']);
+      return request;
+    };
+    const members = await connectAll({
+      tamper: (id) => (id === 5 ? silent : id === 1 ? watch : undefined),
+    });
     const result = await startRound(11, 4, { graphNonce: 1_500 }).result;
     assert.deepEqual(result.survivors, [1, 2, 3, 4, 6, 7, 8]);
     assert.deepEqual(result.sum, sumOf(11, result.survivors));
     assert.equal(result.dropped.get(5)?.reason, DropReason.Timeout);
+    assert.deepEqual([...result.dropped.keys()], [5]);
+    // Member 1, honest, revealed twice: for the first roster, then for the one without member 5.
+    assert.deepEqual(attempts, [1, 2]);
+    const outcome = await outcomeOf(members[4]!);
+    assert.equal(outcome.completed, false);
+    assert.match(outcome.reason ?? '', /graph-nonce/);
     assert.equal(result.culprits.size, 0);
-    for (const id of result.survivors) assert.equal((await outcomeOf(members[id - 1]!)).completed, true);
     for (const m of members) m.connection.close();
   });
 
