@@ -93,7 +93,9 @@ const session = service.startSecureRound(
     prg: DEFAULT_MASK_PRG,
     deadlines: {
       advertiseKeys: 60_000,
+      graphNonce: 60_000,
       shareKeys: 60_000,
+      shareCheck: 60_000,
       maskedInput: 120_000,
       consistencyCheck: 60_000,
       unmasking: 60_000,

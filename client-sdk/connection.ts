@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { sign, type SigningKeyPair } from '../aggregation/crypto/signature.js';
+import type { PinnedThreatModel } from '../aggregation/secagg/index.js';
 import type { WireMaskedInputChunk } from '../proto/codec.js';
 import { loadCohortProto } from '../proto/load.js';
 import type { WireUpdateChunk } from '../proto/update-codec.js';
@@ -9,7 +10,15 @@ import { joinPayload } from '../proto/join.js';
 /** The subset of CoordinatorEvent a member acts on; `event` names the field that is set. */
 export type WireCoordinatorEvent = { event: string } & Record<string, unknown>;
 
-type UnaryMethod = 'AdvertiseKeys' | 'ShareKeys' | 'SignSurvivors' | 'Unmask' | 'AbortRound' | 'GetStatus';
+type UnaryMethod =
+  | 'AdvertiseKeys'
+  | 'RevealGraphNonce'
+  | 'ShareKeys'
+  | 'CheckShares'
+  | 'SignSurvivors'
+  | 'Unmask'
+  | 'AbortRound'
+  | 'GetStatus';
 type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 
 /**
@@ -19,6 +28,17 @@ type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
  */
 export class CohortConnection {
   private readonly metadata = new grpc.Metadata();
+  /**
+   * SHA-256 of the federation manifest this member pinned; it opens the plan digest the member signs,
+   * so it only works with members (and a coordinator) holding the same manifest. 32 zero bytes until
+   * a manifest is pinned.
+   */
+  manifestSha256: Uint8Array = new Uint8Array(32);
+  /**
+   * The threat model from the pinned manifest (federationSize = its member count). With it the member
+   * derives the smallest roster it accepts; without it, any roster above the threshold is accepted.
+   */
+  pinnedThreatModel: PinnedThreatModel | undefined = undefined;
 
   private constructor(
     private readonly client: Client,

@@ -1,8 +1,14 @@
 import type { RandomSource } from '../aggregation/crypto/random-source.js';
 import { maskPrgById } from '../aggregation/crypto/mask-prg.js';
 import type { SigningKeyPair } from '../aggregation/crypto/signature.js';
-import { SecAggClient, type ClientMessage } from '../aggregation/secagg/index.js';
+import {
+  roundParameters,
+  SecAggClient,
+  type ClientConfig,
+  type ClientMessage,
+} from '../aggregation/secagg/index.js';
 import * as codec from '../proto/codec.js';
+import { roundPlanDigest } from '../proto/round-plan.js';
 import type { WireTrainingPlan } from '../proto/training-plan.js';
 import type { CohortConnection, WireCoordinatorEvent } from './connection.js';
 
@@ -45,7 +51,15 @@ export interface RoundOutcome {
   readonly reason?: string;
 }
 
-const SECAGG_EVENTS = new Set(['roster', 'shares_for_you', 'survivor_list', 'unmask_request', 'abort']);
+const SECAGG_EVENTS = new Set([
+  'roster',
+  'graph_nonces',
+  'shares_for_you',
+  'mask_with',
+  'survivor_list',
+  'unmask_request',
+  'abort',
+]);
 
 /**
  * Takes a member through secure-aggregation rounds from its inbox: on RoundStarted it asks for the
@@ -56,6 +70,8 @@ export class SecureRoundRunner {
   private client: SecAggClient | undefined;
   private round = 0;
   private roundId: Uint8Array = new Uint8Array(32);
+  /** The round's participant count: no list the coordinator pushes may name more members. */
+  private participants = 0;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -79,7 +95,7 @@ export class SecureRoundRunner {
     if (event.event === 'round_finished' || event.event === 'federation_finished')
       return this.onFederationEvent(event);
     if (!SECAGG_EVENTS.has(event.event) || this.client === undefined) return;
-    const message = codec.decodeServerMessage(event as unknown as codec.WireSecAggEvent);
+    const message = codec.decodeServerMessage(event as unknown as codec.WireSecAggEvent, this.participants);
     const replies = this.client.handle(message);
     await this.send(replies);
     if (this.client.phase === 'completed') this.end();
@@ -87,30 +103,44 @@ export class SecureRoundRunner {
   }
 
   private async start(started: RoundStarted): Promise<void> {
-    const settings = started.secagg;
-    if (settings === null) throw new Error('round_started carries neither secagg nor plain settings');
     this.round = started.round;
     this.roundId = new Uint8Array(started.round_id);
+    const config = this.clientConfigFor(started);
+    // guard: the member's own checks of the round it was shown (client-sdk/round-guard.ts) belong
+    // here, before the client exists and before any key or input leaves the member.
+    this.participants = config.parameters.clients;
+    this.client = new SecAggClient(config);
+    const client = this.client;
+    const input = await this.input(started);
+    if (this.client !== client) return; // the round ended while the member was preparing
+    await this.send(client.start(input));
+  }
+
+  /**
+   * The sans-IO client's configuration from RoundStarted as received: the plan digest is computed from
+   * that very object, so the member signs exactly what it was shown.
+   */
+  private clientConfigFor(started: RoundStarted): ClientConfig {
+    const settings = started.secagg;
+    if (settings === null) throw new Error('round_started carries neither secagg nor plain settings');
     const keys = this.connection.memberKeys;
-    this.client = new SecAggClient({
+    const pinned = this.connection.pinnedThreatModel;
+    const participants = settings.participants.length;
+    return {
       id: this.connection.memberIndex,
       sessionId: this.roundId,
-      parameters: {
-        clients: settings.participants.length,
-        degree: settings.degree,
-        threshold: settings.threshold,
-      },
+      parameters: { clients: participants, degree: settings.degree, threshold: settings.threshold },
+      planDigest: roundPlanDigest(this.connection.manifestSha256, started),
+      // Without a pinned threat model there is no floor to derive; the protocol's own is t + 1.
+      minimumRoster:
+        pinned === undefined ? settings.threshold + 1 : roundParameters(pinned, participants).minimumRoster,
       dimension: settings.dimension,
       identity: this.identity,
       identityKeyOf: (id) => (settings.participants.includes(id) ? keys.get(id) : undefined),
       random: this.random,
       prg: maskPrgById(settings.mask_prg === 'MASK_PRG_CHACHA20' ? 'chacha20' : 'aes256ctr'),
       chunkWords: Math.max(1, settings.max_chunk_words),
-    });
-    const client = this.client;
-    const input = await this.input(started);
-    if (this.client !== client) return; // the round ended while the member was preparing
-    await this.send(client.start(input));
+    };
   }
 
   private async send(messages: ClientMessage[]): Promise<void> {
@@ -120,7 +150,11 @@ export class SecureRoundRunner {
       if (m.kind === 'masked-input') chunks.push(codec.encodeMaskedInputChunk(id, m));
       else if (m.kind === 'advertise-keys')
         await this.connection.call('AdvertiseKeys', codec.encodeAdvertiseKeys(id, m));
+      else if (m.kind === 'graph-nonce')
+        await this.connection.call('RevealGraphNonce', codec.encodeGraphNonce(id, m));
       else if (m.kind === 'share-keys') await this.connection.call('ShareKeys', codec.encodeShareKeys(id, m));
+      else if (m.kind === 'share-check')
+        await this.connection.call('CheckShares', codec.encodeShareCheck(id, m));
       else if (m.kind === 'consistency-signature')
         await this.connection.call('SignSurvivors', codec.encodeSignSurvivors(id, m));
       else if (m.kind === 'unmask-response') await this.connection.call('Unmask', codec.encodeUnmask(id, m));

@@ -14,7 +14,10 @@ import {
 /** Milliseconds each phase may take before the members still awaited are dropped. */
 export interface PhaseDeadlines {
   readonly advertiseKeys: number;
+  /** Each roster attempt's wait for graph nonces; a re-roster gets a fresh one. */
+  readonly graphNonce: number;
   readonly shareKeys: number;
+  readonly shareCheck: number;
   readonly maskedInput: number;
   readonly consistencyCheck: number;
   readonly unmasking: number;
@@ -23,6 +26,15 @@ export interface PhaseDeadlines {
 export interface SecureRoundOptions {
   readonly roundId: Uint8Array;
   readonly parameters: SecAggParameters;
+  /**
+   * Digest of the round plan as announced in RoundStarted (proto/round-plan.ts); every member signs
+   * its keys over the digest it computed, and the core verifies them against this one.
+   */
+  readonly planDigest: Uint8Array;
+  /** C: corrupt members assumed in the round (roundParameters); sets when a member is named a culprit. */
+  readonly corruptClients?: number;
+  /** The smallest roster members accept (roundParameters); below it the session aborts. */
+  readonly minimumRoster?: number;
   readonly dimension: number;
   readonly participants: readonly ClientId[];
   readonly identityKeyOf: (id: ClientId) => Uint8Array | undefined;
@@ -51,7 +63,9 @@ export interface Refusal {
 
 const DEADLINE_OF: Partial<Record<ServerPhase, keyof PhaseDeadlines>> = {
   'advertise-keys': 'advertiseKeys',
+  'graph-nonce': 'graphNonce',
   'share-keys': 'shareKeys',
+  'share-check': 'shareCheck',
   'masked-input': 'maskedInput',
   'consistency-check': 'consistencyCheck',
   unmasking: 'unmasking',
@@ -73,6 +87,9 @@ export class SecureRoundSession {
     this.server = new SecAggServer({
       sessionId: options.roundId,
       parameters: options.parameters,
+      planDigest: options.planDigest,
+      ...(options.corruptClients === undefined ? {} : { corruptClients: options.corruptClients }),
+      ...(options.minimumRoster === undefined ? {} : { minimumRoster: options.minimumRoster }),
       dimension: options.dimension,
       clients: options.participants,
       identityKeyOf: options.identityKeyOf,
@@ -94,6 +111,10 @@ export class SecureRoundSession {
 
   get waitingFor(): ClientId[] {
     return this.server.waitingFor;
+  }
+
+  get participants(): readonly ClientId[] {
+    return this.options.participants;
   }
 
   isParticipant(id: ClientId): boolean {
@@ -161,7 +182,12 @@ export class SecureRoundSession {
     const key = DEADLINE_OF[this.server.phase];
     if (key === undefined) return;
     this.timedPhase = this.server.phase;
-    this.timer = setTimeout(() => this.dispatch(this.server.deadline()), this.options.deadlines[key]);
+    this.timer = setTimeout(() => {
+      // A deadline may leave the phase as it was yet open a new wait in it (a re-roster asks for the
+      // next graph nonce), so the next deadline is armed afresh whatever the phase.
+      this.timedPhase = undefined;
+      this.dispatch(this.server.deadline());
+    }, this.options.deadlines[key]);
   }
 
   private clearDeadline(): void {

@@ -1,11 +1,14 @@
 import { InvalidArgumentError } from '../aggregation/errors.js';
+import { GRAPH_ATTEMPTS, GRAPH_NONCE_BYTES } from '../aggregation/secagg/index.js';
 import type {
   AdvertiseKeys,
   ClientId,
   ConsistencySignature,
+  GraphNonce,
   MaskedInputChunk,
   RevealedShare,
   ServerMessage,
+  ShareCheck,
   ShareKeys,
   UnmaskResponse,
 } from '../aggregation/secagg/index.js';
@@ -24,6 +27,16 @@ export interface WireAdvertiseKeys {
   encryption_key: Bytes;
   masking_key: Bytes;
   signature: Bytes;
+  graph_commitment: Bytes;
+}
+export interface WireGraphNonce {
+  round_id: Bytes;
+  attempt: number;
+  nonce: Bytes;
+}
+export interface WireShareCheck {
+  round_id: Bytes;
+  rejected: number[];
 }
 export interface WireShareKeys {
   round_id: Bytes;
@@ -46,11 +59,16 @@ export interface WireUnmask {
 }
 /** The secure-aggregation part of CoordinatorEvent (the oneof names the set field). */
 export type WireSecAggEvent =
-  | { event: 'roster'; roster: { round_id: Bytes; entries: WireRosterEntry[] } }
+  | { event: 'roster'; roster: { round_id: Bytes; attempt: number; entries: WireRosterEntry[] } }
+  | {
+      event: 'graph_nonces';
+      graph_nonces: { round_id: Bytes; attempt: number; nonces: { member_index: number; nonce: Bytes }[] };
+    }
   | {
       event: 'shares_for_you';
       shares_for_you: { round_id: Bytes; ciphertexts: { sender: number; ciphertext: Bytes }[] };
     }
+  | { event: 'mask_with'; mask_with: { round_id: Bytes; peers: number[] } }
   | { event: 'survivor_list'; survivor_list: { round_id: Bytes; survivors: number[] } }
   | {
       event: 'unmask_request';
@@ -68,6 +86,7 @@ export interface WireRosterEntry {
   encryption_key: Bytes;
   masking_key: Bytes;
   signature: Bytes;
+  graph_commitment: Bytes;
 }
 
 // ---- checks ------------------------------------------------------------------------------------
@@ -92,6 +111,37 @@ function list<T>(value: unknown, field: string): T[] {
   return value as T[];
 }
 
+function attemptOf(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > GRAPH_ATTEMPTS) {
+    throw new InvalidArgumentError(
+      field,
+      `expected an attempt in [1, ${GRAPH_ATTEMPTS}], got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Member indices, strictly ascending and at most `bound` of them (the round's participants): a
+ * longer or repeating list can only be padding, and refusing it keeps the core's work bounded.
+ */
+function ascendingIds(value: unknown, field: string, bound: number): ClientId[] {
+  const raw = list<unknown>(value, field);
+  if (raw.length > bound) {
+    throw new InvalidArgumentError(field, `expected at most ${bound} member indices, got ${raw.length}`);
+  }
+  const ids = raw.map((id, i) => memberId(id, `${field}[${i}]`));
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i]! <= ids[i - 1]!) {
+      throw new InvalidArgumentError(
+        `${field}[${i}]`,
+        `expected strictly ascending indices, got ${ids[i]} after ${ids[i - 1]}`,
+      );
+    }
+  }
+  return ids;
+}
+
 /** The round id every member message must carry. */
 export function roundIdOf(message: { round_id?: unknown }, field = 'round_id'): Uint8Array {
   return bytes(message.round_id, field, 32);
@@ -104,8 +154,22 @@ export function decodeAdvertiseKeys(m: WireAdvertiseKeys): AdvertiseKeys {
     kind: 'advertise-keys',
     encryptionKey: bytes(m.encryption_key, 'encryption_key', 32),
     maskingKey: bytes(m.masking_key, 'masking_key', 32),
+    graphCommitment: bytes(m.graph_commitment, 'graph_commitment', 32),
     signature: bytes(m.signature, 'signature', 64),
   };
+}
+
+export function decodeGraphNonce(m: WireGraphNonce): GraphNonce {
+  return {
+    kind: 'graph-nonce',
+    attempt: attemptOf(m.attempt, 'attempt'),
+    nonce: bytes(m.nonce, 'nonce', GRAPH_NONCE_BYTES),
+  };
+}
+
+/** `participants` bounds the list: nobody can reject more neighbours than the round has members. */
+export function decodeShareCheck(m: WireShareCheck, participants: number): ShareCheck {
+  return { kind: 'share-check', rejected: ascendingIds(m.rejected, 'rejected', participants) };
 }
 
 export function decodeShareKeys(m: WireShareKeys): ShareKeys {
@@ -160,7 +224,16 @@ export function encodeAdvertiseKeys(roundId: Bytes, m: AdvertiseKeys): WireAdver
     encryption_key: m.encryptionKey,
     masking_key: m.maskingKey,
     signature: m.signature,
+    graph_commitment: m.graphCommitment,
   };
+}
+
+export function encodeGraphNonce(roundId: Bytes, m: GraphNonce): WireGraphNonce {
+  return { round_id: roundId, attempt: m.attempt, nonce: m.nonce };
+}
+
+export function encodeShareCheck(roundId: Bytes, m: ShareCheck): WireShareCheck {
+  return { round_id: roundId, rejected: [...m.rejected] };
 }
 
 export function encodeShareKeys(roundId: Bytes, m: ShareKeys): WireShareKeys {
@@ -200,14 +273,27 @@ export function encodeServerMessage(roundId: Bytes, m: ServerMessage): WireSecAg
         event: 'roster',
         roster: {
           round_id: roundId,
+          attempt: m.attempt,
           entries: m.entries.map((e) => ({
             member_index: e.id,
             encryption_key: e.encryptionKey,
             masking_key: e.maskingKey,
             signature: e.signature,
+            graph_commitment: e.graphCommitment,
           })),
         },
       };
+    case 'graph-nonces':
+      return {
+        event: 'graph_nonces',
+        graph_nonces: {
+          round_id: roundId,
+          attempt: m.attempt,
+          nonces: m.nonces.map((n) => ({ member_index: n.id, nonce: n.nonce })),
+        },
+      };
+    case 'mask-with':
+      return { event: 'mask_with', mask_with: { round_id: roundId, peers: [...m.peers] } };
     case 'shares-for-you':
       return {
         event: 'shares_for_you',
@@ -231,19 +317,54 @@ export function encodeServerMessage(roundId: Bytes, m: ServerMessage): WireSecAg
   }
 }
 
-/** A member decodes what the coordinator pushed; a malformed push is the coordinator's fault. */
-export function decodeServerMessage(e: WireSecAggEvent): ServerMessage {
+/**
+ * A member decodes what the coordinator pushed; a malformed push is the coordinator's fault.
+ * `participants` (the round's, from RoundStarted) bounds every list of members.
+ */
+export function decodeServerMessage(e: WireSecAggEvent, participants = 2 ** 32 - 1): ServerMessage {
   switch (e.event) {
-    case 'roster':
+    case 'roster': {
+      const entries = list<WireRosterEntry>(e.roster.entries, 'roster.entries');
+      if (entries.length > participants) {
+        throw new InvalidArgumentError(
+          'roster.entries',
+          `expected at most ${participants} entries, got ${entries.length}`,
+        );
+      }
       return {
         kind: 'roster',
-        entries: list<WireRosterEntry>(e.roster.entries, 'roster.entries').map((r, i) => ({
+        attempt: attemptOf(e.roster.attempt, 'roster.attempt'),
+        entries: entries.map((r, i) => ({
           id: memberId(r.member_index, `roster.entries[${i}].member_index`),
           encryptionKey: bytes(r.encryption_key, `roster.entries[${i}].encryption_key`, 32),
           maskingKey: bytes(r.masking_key, `roster.entries[${i}].masking_key`, 32),
+          graphCommitment: bytes(r.graph_commitment, `roster.entries[${i}].graph_commitment`, 32),
           signature: bytes(r.signature, `roster.entries[${i}].signature`, 64),
         })),
       };
+    }
+    case 'graph_nonces': {
+      const nonces = list<{ member_index: number; nonce: Bytes }>(
+        e.graph_nonces.nonces,
+        'graph_nonces.nonces',
+      );
+      if (nonces.length > participants) {
+        throw new InvalidArgumentError(
+          'graph_nonces.nonces',
+          `expected at most ${participants} nonces, got ${nonces.length}`,
+        );
+      }
+      return {
+        kind: 'graph-nonces',
+        attempt: attemptOf(e.graph_nonces.attempt, 'graph_nonces.attempt'),
+        nonces: nonces.map((n, i) => ({
+          id: memberId(n.member_index, `graph_nonces.nonces[${i}].member_index`),
+          nonce: bytes(n.nonce, `graph_nonces.nonces[${i}].nonce`, GRAPH_NONCE_BYTES),
+        })),
+      };
+    }
+    case 'mask_with':
+      return { kind: 'mask-with', peers: ascendingIds(e.mask_with.peers, 'mask_with.peers', participants) };
     case 'shares_for_you':
       return {
         kind: 'shares-for-you',

@@ -51,6 +51,13 @@ function bigIntToBytes(n: bigint, length: number): Uint8Array {
   return out;
 }
 
+/** Whether `value` is a share value: SHARE_BYTES big-endian bytes encoding an element of [0, p). */
+export function isFieldElement(value: Uint8Array): boolean {
+  if (value.length !== SHARE_BYTES) return false;
+  // Only a leading byte of 1 needs the full comparison; a leading byte above 1 means >= 2^257.
+  return value[0]! === 0 || (value[0] === 1 && bytesToBigInt(value) < P);
+}
+
 /**
  * Uniform in [0, p) by rejection: p is just above 2^256, so keeping 257 bits accepts about half the
  * draws, whereas reducing a wider draw mod p would bias the coefficients (and so leak the secret).
@@ -151,8 +158,7 @@ export class ShareCombiner {
       if (!(value instanceof Uint8Array) || value.length !== SHARE_BYTES) {
         throw new InvalidArgumentError('shares', `bad length for x ${x}: expected ${SHARE_BYTES} bytes`);
       }
-      // Only a leading byte of 1 needs the full comparison; a leading byte above 1 means >= 2^257.
-      if (value[0]! > 1 || (value[0] === 1 && bytesToBigInt(value) >= P)) {
+      if (!isFieldElement(value)) {
         throw new InvalidArgumentError('shares', `value >= p for x ${x}`);
       }
     }

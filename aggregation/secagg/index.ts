@@ -2,6 +2,7 @@ export { SecAggClient } from './client/client.js';
 export type { ClientConfig } from './client/config.js';
 export type { ClientPhase } from './client/state.js';
 export { NeighbourGraph, type ClientId } from './graph.js';
+export { GRAPH_ATTEMPTS, GRAPH_NONCE_BYTES, opensCommitment } from './graph-commitment.js';
 export type * from './messages.js';
 export {
   deriveParameters,
@@ -17,7 +18,9 @@ export {
 } from './pinned-parameters.js';
 export {
   AbortReason,
+  CulpritReason,
   DropReason,
+  type CulpritRecord,
   LocalProtocolError,
   RemoteProtocolError,
   SecAggAbortedError,

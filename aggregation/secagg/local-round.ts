@@ -1,11 +1,12 @@
 import type { MaskPrg } from '../crypto/mask-prg.js';
 import type { RandomSource } from '../crypto/random-source.js';
+import { digest } from '../crypto/kdf.js';
 import type { SigningKeyPair } from '../crypto/signature.js';
 import { SecAggClient } from './client/client.js';
 import type { ClientId } from './graph.js';
 import type { ClientMessage, Outbound } from './messages.js';
 import type { SecAggParameters } from './parameters.js';
-import type { SecAggAbortedError } from './reasons.js';
+import type { CulpritRecord, SecAggAbortedError } from './reasons.js';
 import type { DropRecord } from './server/context.js';
 import { SecAggServer, type MaskRemover, type SecAggResult } from './server/server.js';
 
@@ -16,7 +17,9 @@ import { SecAggServer, type MaskRemover, type SecAggResult } from './server/serv
  */
 export type DropPoint =
   | 'advertise-keys'
+  | 'graph-nonce'
   | 'share-keys'
+  | 'share-check'
   | 'masked-input'
   | 'masked-input-partial'
   | 'consistency-check'
@@ -31,6 +34,12 @@ export interface ScriptedDrop {
 export interface LocalRoundOptions {
   readonly sessionId: Uint8Array;
   readonly parameters: SecAggParameters;
+  /** The round plan every member is shown (default: a digest of the session id). */
+  readonly planDigest?: Uint8Array;
+  /** C for culprit naming (default 0). */
+  readonly corruptClients?: number;
+  /** The smallest roster members accept (default t + 1). */
+  readonly minimumRoster?: number;
   readonly dimension: number;
   readonly clients: readonly ClientId[];
   readonly identities: ReadonlyMap<ClientId, SigningKeyPair>;
@@ -44,12 +53,19 @@ export interface LocalRoundOptions {
   readonly remover?: MaskRemover;
   /** Milliseconds, to attribute compute time to each party; omit for none. */
   readonly clock?: () => number;
+  /**
+   * Scripts a malicious client: every message a client produces passes through here before the
+   * scripted drops and the server; return it, replace it, or return several (or none).
+   */
+  readonly tamper?: (from: ClientId, message: ClientMessage) => ClientMessage | ClientMessage[];
 }
 
 export interface LocalRoundReport {
   readonly result: SecAggResult | undefined;
   readonly abortError: SecAggAbortedError | undefined;
   readonly dropped: ReadonlyMap<ClientId, DropRecord>;
+  /** Clients the server named as proven to misbehave (also when the round aborted). */
+  readonly culprits: ReadonlyMap<ClientId, CulpritRecord>;
   /** Client aborts with their reasons (an honest client aborts only if the server misbehaves). */
   readonly clientAborts: ReadonlyMap<ClientId, string>;
   readonly clientMs: ReadonlyMap<ClientId, number>;
@@ -60,7 +76,9 @@ export interface LocalRoundReport {
 
 const PHASE_OF: Record<ClientMessage['kind'], DropPoint | undefined> = {
   'advertise-keys': 'advertise-keys',
+  'graph-nonce': 'graph-nonce',
   'share-keys': 'share-keys',
+  'share-check': 'share-check',
   'masked-input': 'masked-input',
   'consistency-signature': 'consistency-check',
   'unmask-response': 'unmasking',
@@ -76,9 +94,14 @@ const PHASE_OF: Record<ClientMessage['kind'], DropPoint | undefined> = {
 export function runLocalRound(options: LocalRoundOptions): LocalRoundReport {
   const { clients: ids, identities, clock = () => 0 } = options;
   const identityKeyOf = (id: ClientId): Uint8Array | undefined => identities.get(id)?.publicKey;
+  const planDigest = options.planDigest ?? digest('cohort/secagg/local-round-plan/v1', options.sessionId);
+  const minimumRoster = options.minimumRoster ?? options.parameters.threshold + 1;
   const server = new SecAggServer({
     sessionId: options.sessionId,
     parameters: options.parameters,
+    planDigest,
+    minimumRoster,
+    ...(options.corruptClients === undefined ? {} : { corruptClients: options.corruptClients }),
     dimension: options.dimension,
     clients: ids,
     identityKeyOf,
@@ -104,7 +127,9 @@ export function runLocalRound(options: LocalRoundOptions): LocalRoundReport {
     queue.push(...server.disconnected(id));
     serverMs += clock() - t0;
   };
-  const send = (from: ClientId, messages: ClientMessage[]): void => {
+  const send = (from: ClientId, produced: ClientMessage[]): void => {
+    const tamper = options.tamper;
+    const messages = tamper === undefined ? produced : produced.flatMap((m) => tamper(from, m));
     const drop = options.drops?.get(from);
     const phase = messages[0] === undefined ? undefined : PHASE_OF[messages[0].kind];
     if (drop !== undefined && phase !== undefined) {
@@ -129,6 +154,8 @@ export function runLocalRound(options: LocalRoundOptions): LocalRoundReport {
       id,
       sessionId: options.sessionId,
       parameters: options.parameters,
+      planDigest,
+      minimumRoster,
       dimension: options.dimension,
       identity: identities.get(id)!,
       identityKeyOf,
@@ -178,6 +205,7 @@ export function runLocalRound(options: LocalRoundOptions): LocalRoundReport {
     result,
     abortError: server.abortError,
     dropped: server.dropped,
+    culprits: server.culprits,
     clientAborts,
     clientMs,
     serverMs,
@@ -189,7 +217,16 @@ export function runLocalRound(options: LocalRoundOptions): LocalRoundReport {
 export function payloadBytes(message: ClientMessage): number {
   switch (message.kind) {
     case 'advertise-keys':
-      return message.encryptionKey.length + message.maskingKey.length + message.signature.length;
+      return (
+        message.encryptionKey.length +
+        message.maskingKey.length +
+        message.graphCommitment.length +
+        message.signature.length
+      );
+    case 'graph-nonce':
+      return 4 + message.nonce.length;
+    case 'share-check':
+      return 4 * message.rejected.length;
     case 'share-keys':
       return message.ciphertexts.reduce(
         (n, c) => n + 4 + c.ciphertext.length,

@@ -9,12 +9,24 @@ import type { ClientId } from './graph.js';
 
 // ---- client → server -----------------------------------------------------------------------------
 
-/** R0: two fresh X25519 public keys signed with the client's long-term Ed25519 identity. */
+/**
+ * R0: two fresh X25519 public keys and the head of a fresh graph-nonce hash chain, signed with the
+ * client's long-term Ed25519 identity over the round plan it was shown (plan digest).
+ */
 export interface AdvertiseKeys {
   readonly kind: 'advertise-keys';
   readonly encryptionKey: Uint8Array;
   readonly maskingKey: Uint8Array;
+  /** c = H^A(s): commits to the A graph nonces this client may reveal (graph-commitment.ts). */
+  readonly graphCommitment: Uint8Array;
   readonly signature: Uint8Array;
+}
+
+/** R0½: once the roster of `attempt` is fixed, the client reveals that attempt's graph nonce. */
+export interface GraphNonce {
+  readonly kind: 'graph-nonce';
+  readonly attempt: number;
+  readonly nonce: Uint8Array;
 }
 
 /** R1: one AEAD ciphertext per neighbour, holding that neighbour's shares of both secrets. */
@@ -23,6 +35,15 @@ export interface ShareKeys {
   readonly ciphertexts: readonly { readonly recipient: ClientId; readonly ciphertext: Uint8Array }[];
   /** Digest binding the self-mask seed, so the server can tell a correctly rebuilt seed. */
   readonly selfSeedCommitment: Uint8Array;
+}
+
+/**
+ * R1½: the neighbours whose share ciphertext failed to open or decode at this client (ascending). The
+ * client holds no usable share of theirs; the server cuts those edges before anyone masks.
+ */
+export interface ShareCheck {
+  readonly kind: 'share-check';
+  readonly rejected: readonly ClientId[];
 }
 
 /** R2: one piece of y = x + PRG(b) + Σ ±PRG(s_ij) mod 2^32, sent in order from word 0. */
@@ -57,7 +78,14 @@ export interface Abort {
 }
 
 export type ClientMessage =
-  AdvertiseKeys | ShareKeys | MaskedInputChunk | ConsistencySignature | UnmaskResponse | Abort;
+  | AdvertiseKeys
+  | GraphNonce
+  | ShareKeys
+  | ShareCheck
+  | MaskedInputChunk
+  | ConsistencySignature
+  | UnmaskResponse
+  | Abort;
 
 // ---- server → client -----------------------------------------------------------------------------
 
@@ -65,19 +93,41 @@ export interface RosterEntry {
   readonly id: ClientId;
   readonly encryptionKey: Uint8Array;
   readonly maskingKey: Uint8Array;
+  readonly graphCommitment: Uint8Array;
   readonly signature: Uint8Array;
 }
 
-/** After R0: every client that advertised valid keys, ascending by id. The same message goes to all. */
+/**
+ * After R0 (attempt 1): every client that advertised valid keys, ascending by id. The same message
+ * goes to all. When some fail to reveal their nonce, the server may send a smaller roster (a subset of
+ * the last, attempt + 1), for which every remaining client reveals its next nonce.
+ */
 export interface Roster {
   readonly kind: 'roster';
+  readonly attempt: number;
   readonly entries: readonly RosterEntry[];
+}
+
+/** After R0½: every roster member's nonce for `attempt`, in roster order; they seed the graph. */
+export interface GraphNonces {
+  readonly kind: 'graph-nonces';
+  readonly attempt: number;
+  readonly nonces: readonly { readonly id: ClientId; readonly nonce: Uint8Array }[];
 }
 
 /** After R1: the ciphertexts other clients addressed to this one. */
 export interface SharesForYou {
   readonly kind: 'shares-for-you';
   readonly ciphertexts: readonly { readonly sender: ClientId; readonly ciphertext: Uint8Array }[];
+}
+
+/**
+ * After R1½: the neighbours this client masks with (ascending): those that shared keys, minus any edge
+ * either end rejected and any client the server excluded because too few valid shares of it exist.
+ */
+export interface MaskWith {
+  readonly kind: 'mask-with';
+  readonly peers: readonly ClientId[];
 }
 
 /** After R2: the clients whose masked input arrived whole (U3), ascending. */
@@ -95,7 +145,8 @@ export interface UnmaskRequest {
   readonly maskKeyOwners: readonly ClientId[];
 }
 
-export type ServerMessage = Roster | SharesForYou | SurvivorList | UnmaskRequest | Abort;
+export type ServerMessage =
+  Roster | GraphNonces | SharesForYou | MaskWith | SurvivorList | UnmaskRequest | Abort;
 
 export interface Outbound {
   readonly to: ClientId;

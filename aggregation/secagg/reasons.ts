@@ -23,6 +23,33 @@ export enum DropReason {
   InvalidConsistencySignature = 9,
   /** Unmask response with shares for owners that were not asked for, or malformed shares. */
   MalformedUnmaskResponse = 10,
+  /** Graph nonce of the wrong attempt, or one that does not open the client's graph commitment. */
+  InvalidGraphNonce = 11,
+  /** Share check naming a client that sent it no share ciphertext, or not ascending. */
+  MalformedShareCheck = 12,
+  /** More neighbours than can be corrupt rejected its share ciphertexts (it is also named a culprit). */
+  RejectedShareCiphertexts = 13,
+  /** After cutting rejected edges, fewer than t neighbours hold valid shares of it: it could not be unmasked. */
+  TooFewValidHolders = 14,
+}
+
+/**
+ * Why the server names a client a culprit: proven misbehaviour, not bad luck. Numbered and stable like
+ * DropReason. With an honest server an honest client is never named: each rule needs more corrupt
+ * neighbours to frame it than the threat model allows (or evidence only the client itself could give).
+ */
+export enum CulpritReason {
+  /** Its share ciphertexts failed to open at more than max(C, 1) distinct neighbours. */
+  BadShareCiphertexts = 1,
+  /** Its unmask shares disagreed with the verified secrets of more than max(C, 1) distinct owners. */
+  WrongUnmaskShares = 2,
+  /** It revealed an unmask share that is not a field element or has the wrong length; it checked range itself in ShareCheck. */
+  MalformedUnmaskShare = 3,
+}
+
+export interface CulpritRecord {
+  readonly reason: CulpritReason;
+  readonly detail: string;
 }
 
 /** Why a session ended without a result. */

@@ -24,21 +24,49 @@ export function idList(ids: readonly ClientId[]): Uint8Array {
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/** What a client signs with its identity key to bind its two round keys to itself and this session. */
+/**
+ * What a client signs with its identity key: its two round keys and graph commitment, bound to itself,
+ * this session and the round plan it was shown. A neighbour shown another plan (other participants,
+ * k, t or noise) cannot verify the signature, so a coordinator that equivocates on the plan is caught.
+ */
 export function advertisedKeysPayload(
   sessionId: Uint8Array,
+  planDigest: Uint8Array,
   client: ClientId,
   encryptionKey: Uint8Array,
   maskingKey: Uint8Array,
+  graphCommitment: Uint8Array,
 ): Uint8Array {
-  return framed(text('cohort/secagg/advertise-keys/v1'), sessionId, u32(client), encryptionKey, maskingKey);
+  return framed(
+    text('cohort/secagg/advertise-keys/v2'),
+    sessionId,
+    planDigest,
+    u32(client),
+    encryptionKey,
+    maskingKey,
+    graphCommitment,
+  );
 }
 
-/** Seed of the neighbour graph: the digest of every advertised key and signature, in roster order. */
-export function graphSeed(sessionId: Uint8Array, roster: readonly RosterEntry[]): Uint8Array {
-  const parts: Uint8Array[] = [sessionId];
-  for (const e of roster) parts.push(u32(e.id), e.encryptionKey, e.maskingKey, e.signature);
-  return digest('cohort/secagg/graph-seed/v1', ...parts);
+/** Digest of a roster as one attempt fixed it: every entry (keys, commitment, signature), in order. */
+export function rosterDigest(
+  sessionId: Uint8Array,
+  attempt: number,
+  roster: readonly RosterEntry[],
+): Uint8Array {
+  const parts: Uint8Array[] = [sessionId, u32(attempt)];
+  for (const e of roster)
+    parts.push(u32(e.id), e.encryptionKey, e.maskingKey, e.graphCommitment, e.signature);
+  return digest('cohort/secagg/roster/v2', ...parts);
+}
+
+/**
+ * Seed of the neighbour graph: the roster digest and every member's revealed nonce for that attempt,
+ * in roster order. The nonces were committed before the roster was fixed and revealed after, so no
+ * one — coordinator or client — can choose the graph.
+ */
+export function graphSeed(rosterDigest: Uint8Array, nonces: readonly Uint8Array[]): Uint8Array {
+  return digest('cohort/secagg/graph-seed/v2', rosterDigest, ...nonces);
 }
 
 /** Associated data of a share ciphertext: it cannot be moved to another session, sender or recipient. */
@@ -50,9 +78,16 @@ export function shareAssociatedData(
   return framed(text('cohort/secagg/share/v1'), sessionId, u32(sender), u32(recipient));
 }
 
-/** What a client signs in ConsistencyCheck: the survivor list (ascending ids) of this session. */
-export function survivorListPayload(sessionId: Uint8Array, survivors: readonly ClientId[]): Uint8Array {
-  return framed(text('cohort/secagg/survivors/v1'), sessionId, idList(survivors));
+/**
+ * What a client signs in ConsistencyCheck: the roster it saw (its digest) and the survivor list
+ * (ascending ids) of this session, so two clients shown different rosters sign different bytes.
+ */
+export function survivorListPayload(
+  sessionId: Uint8Array,
+  rosterDigest: Uint8Array,
+  survivors: readonly ClientId[],
+): Uint8Array {
+  return framed(text('cohort/secagg/survivors/v2'), sessionId, rosterDigest, idList(survivors));
 }
 
 /** Commitment to a self-mask seed, sent with the shares, so the server can check what it rebuilds. */

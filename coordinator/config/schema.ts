@@ -173,7 +173,11 @@ export const federationConfigSchema = z
     deadlines: z
       .object({
         advertiseKeys: deadline(10_000),
+        /** Per roster attempt: members reveal their graph nonce. */
+        graphNonce: deadline(10_000),
         shareKeys: deadline(10_000),
+        /** Members report which neighbours' share bundles they could not open. */
+        shareCheck: deadline(10_000),
         maskedInput: deadline(10_000),
         consistencyCheck: deadline(10_000),
         unmasking: deadline(10_000),

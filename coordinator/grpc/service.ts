@@ -9,7 +9,10 @@ import { decodeUpdateChunk, type WireUpdateChunk } from '../../proto/update-code
 import { DuplicateUpdateError, PlainRoundSession, type PlainRoundOptions } from '../plain-round.js';
 import { SecureRoundSession, type SecureRoundOptions } from '../secure-round.js';
 import { dropStatus, StatusError, toStatus } from './status.js';
-import type { WireTrainingPlan } from '../../proto/training-plan.js';
+import { roundPlanDigest } from '../../proto/round-plan.js';
+import { secureRoundStarted, type RoundPlan, type SecureVectorSettings } from './round-started.js';
+
+export type { RoundPlan } from './round-started.js';
 
 type Stream = grpc.ServerWritableStream<unknown, unknown>;
 
@@ -17,12 +20,6 @@ const MODEL_CHUNK_BYTES = 1 << 20;
 /** 4 MiB of float32 per UpdateChunk, under the 16 MiB receive limit with room to spare. */
 const MAX_UPDATE_CHUNK_VALUES = 1 << 20;
 
-/** What members need to train in a round, whatever the aggregation mode. */
-export interface RoundPlan {
-  readonly modelSha256: Uint8Array;
-  readonly modelSpecJson: string;
-  readonly training: WireTrainingPlan;
-}
 type Unary<Req> = grpc.ServerUnaryCall<Req, unknown>;
 type Callback = grpc.sendUnaryData<unknown>;
 
@@ -38,6 +35,11 @@ export class CoordinatorService {
   /** Open secure-aggregation sessions by hex round id: one per round, or one per bucket in secure+robust mode. */
   private readonly sessions = new Map<string, SecureRoundSession>();
   private readonly plainRounds = new Map<string, PlainRoundSession>();
+  /**
+   * SHA-256 of the signed federation manifest members pin; it opens every round's plan digest, so a
+   * member pinned to another manifest cannot take part. 32 zero bytes until a manifest is loaded.
+   */
+  manifestSha256: Uint8Array = new Uint8Array(32);
 
   constructor(
     private readonly membership: Membership,
@@ -52,12 +54,13 @@ export class CoordinatorService {
   /**
    * Opens a secure-aggregation session: calls carrying its round id go to it until it settles, and
    * every participant is told through its inbox (one without an inbox will time out in AdvertiseKeys).
-   * Several may run at once (buckets); a member may take part in only one of them.
+   * Several may run at once (buckets); a member may take part in only one of them. The session checks
+   * members' keys against the digest of the very RoundStarted pushed here.
    */
   startSecureRound(
     round: number,
-    options: Omit<SecureRoundOptions, 'deliver'>,
-    settings: { clipRange: number; levels: number; maxChunkWords: number },
+    options: Omit<SecureRoundOptions, 'deliver' | 'planDigest'>,
+    settings: SecureVectorSettings,
     plan?: RoundPlan,
     noise?: { mechanism: 'NOISE_MECHANISM_SKELLAM'; variance: number },
   ): SecureRoundSession {
@@ -66,35 +69,16 @@ export class CoordinatorService {
     for (const open of this.sessions.values())
       if (options.participants.some((id) => open.isParticipant(id)))
         throw new Error('a participant is already taking part in an open session');
+    const started = secureRoundStarted(round, options, settings, plan, noise);
     const session = new SecureRoundSession({
       ...options,
+      planDigest: roundPlanDigest(this.manifestSha256, started),
       deliver: (to, message) => this.push(to, codec.encodeServerMessage(options.roundId, message)),
     });
     this.sessions.set(key, session);
     const close = () => void this.sessions.delete(key);
     session.result.then(close, close);
-    const started = {
-      event: 'round_started',
-      round_started: {
-        round,
-        round_id: options.roundId,
-        model_sha256: plan?.modelSha256 ?? new Uint8Array(0),
-        model_spec_json: plan?.modelSpecJson ?? '',
-        training: plan?.training ?? null,
-        secagg: {
-          participants: [...options.participants],
-          degree: options.parameters.degree,
-          threshold: options.parameters.threshold,
-          dimension: options.dimension,
-          clip_range: settings.clipRange,
-          levels: settings.levels,
-          mask_prg: options.prg.id === 'aes256ctr' ? 'MASK_PRG_AES256_CTR' : 'MASK_PRG_CHACHA20',
-          max_chunk_words: settings.maxChunkWords,
-        },
-        noise: noise ?? null,
-      },
-    };
-    for (const id of options.participants) this.push(id, started);
+    for (const id of options.participants) this.push(id, { event: 'round_started', round_started: started });
     return session;
   }
 
@@ -181,7 +165,11 @@ export class CoordinatorService {
     },
 
     AdvertiseKeys: this.protocolCall((m: codec.WireAdvertiseKeys) => codec.decodeAdvertiseKeys(m)),
+    RevealGraphNonce: this.protocolCall((m: codec.WireGraphNonce) => codec.decodeGraphNonce(m)),
     ShareKeys: this.protocolCall((m: codec.WireShareKeys) => codec.decodeShareKeys(m)),
+    CheckShares: this.protocolCall((m: codec.WireShareCheck, session) =>
+      codec.decodeShareCheck(m, session.participants.length),
+    ),
     SignSurvivors: this.protocolCall((m: codec.WireSignSurvivors) => codec.decodeSignSurvivors(m)),
     Unmask: this.protocolCall((m: codec.WireUnmask) => codec.decodeUnmask(m)),
     AbortRound: this.protocolCall((m: { round_id: Uint8Array; reason: string }) => ({
@@ -303,10 +291,14 @@ export class CoordinatorService {
     if (refusal !== undefined) throw dropStatus(refusal.reason, refusal.detail);
   }
 
-  private protocolCall<Req extends { round_id: Uint8Array }>(decode: (m: Req) => ClientMessage) {
+  /** A member's unary step: authenticated, matched to its round, decoded, handed to the session. */
+  private protocolCall<Req extends { round_id: Uint8Array }>(
+    decode: (m: Req, session: SecureRoundSession) => ClientMessage,
+  ) {
     return this.unary((call: Unary<Req>) => {
       const member = this.authenticate(call);
-      this.feed(this.openSession(call.request.round_id), member.index, decode(call.request));
+      const session = this.openSession(call.request.round_id);
+      this.feed(session, member.index, decode(call.request, session));
       return {};
     });
   }

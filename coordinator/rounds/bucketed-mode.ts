@@ -80,6 +80,7 @@ export async function runBucketedRound(
     meanDelta: combined.result,
     survivors: sums.flatMap(({ sum }) => sum.survivors).sort((a, b) => a - b),
     examples: sums.reduce((n, { sum }) => n + sum.examples, 0),
+    culprits: new Map(sums.flatMap(({ sum }) => [...sum.culprits])),
     suspicion,
     sums: sums.map(({ sum }) => ({
       survivors: sum.survivors.length,

@@ -38,6 +38,11 @@ export interface RoundAggregate {
   readonly record: Record<string, unknown>;
   /** Adaptive clipping: how many of the counted updates fit this round's bound. */
   readonly clipBits?: { readonly fitted: number; readonly clients: number };
+  /**
+   * Members the secure-aggregation core proved misbehaved this round (CulpritReason name: detail), for
+   * quarantine; empty or absent when none were.
+   */
+  readonly culprits?: ReadonlyMap<ClientId, string>;
   /** Secure sums the coordinator learned, for the privacy accountant (one per bucket, or one). */
   readonly sums: readonly { readonly survivors: number; readonly plan?: DistributedNoisePlan }[];
 }

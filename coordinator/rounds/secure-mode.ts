@@ -23,6 +23,7 @@ export async function runSecureRound(ctx: RoundContext, options: SecureModeOptio
     meanDelta: sum.meanDelta,
     survivors: sum.survivors,
     examples: sum.examples,
+    culprits: sum.culprits,
     sums: [{ survivors: sum.survivors.length, ...(sum.noise ? { plan: sum.noise } : {}) }],
     ...(sum.fitted === undefined ? {} : { clipBits: { fitted: sum.fitted, clients: sum.survivors.length } }),
     record: {

@@ -2,10 +2,11 @@ import { randomBytes } from '../../aggregation/crypto/random-source.js';
 import { maskPrgById } from '../../aggregation/crypto/mask-prg.js';
 import { decodeNoisyMean, type DistributedNoisePlan } from '../../aggregation/privacy/index.js';
 import {
-  deriveParameters,
-  validateParameters,
+  CulpritReason,
+  roundParameters,
   type ClientId,
   type MaskRemover,
+  type RoundParameters,
   type SecAggParameters,
 } from '../../aggregation/secagg/index.js';
 import { decodeWeightedSum, type WeightedUpdateParams } from '../../aggregation/vector/weighted-update.js';
@@ -20,6 +21,8 @@ export interface SecureSum {
   readonly examples: number;
   readonly survivors: readonly ClientId[];
   readonly dropped: number;
+  /** Members proven to have misbehaved (bad share ciphertexts, wrong unmask shares), with why. */
+  readonly culprits: ReadonlyMap<ClientId, string>;
   readonly parameters: SecAggParameters;
   readonly roundId: Uint8Array;
   /** The distributed noise its members were told to add, if any. */
@@ -56,6 +59,8 @@ export async function runSecureSum(
     {
       roundId,
       parameters,
+      corruptClients: parameters.corruptClients,
+      minimumRoster: parameters.minimumRoster,
       dimension: ctx.parameters + (ctx.clipIndicator ? 2 : 1),
       participants: members,
       identityKeyOf: (id) => ctx.membership.member(id)?.identityKey,
@@ -99,6 +104,9 @@ export async function runSecureSum(
     ...decoded,
     survivors: result.survivors,
     dropped: result.dropped.size,
+    culprits: new Map(
+      [...result.culprits].map(([id, c]) => [id, `${CulpritReason[c.reason]}: ${c.detail}`] as const),
+    ),
     parameters,
     roundId,
     ...(noise === undefined ? {} : { noise }),
@@ -106,13 +114,23 @@ export async function runSecureSum(
   };
 }
 
-/** The configured k and t when they were set for exactly this many clients, else derived from the threat model. */
-export function secAggParametersFor(config: FederationConfig, clients: number): SecAggParameters {
+/**
+ * k, t, C and the smallest roster for an instance of `clients` members, by the same roundParameters a
+ * member runs on its pinned threat model, so every member can recompute (and check) what it is told.
+ * Explicit k and t are passed through whenever configured, as the manifest carries them; roundParameters
+ * still holds them to the privacy bound.
+ */
+export function secAggParametersFor(config: FederationConfig, clients: number): RoundParameters {
   const s = config.secureAggregation;
-  if (s.degree !== undefined && s.threshold !== undefined && clients === config.clientsPerRound) {
-    const configured = { clients, degree: s.degree, threshold: s.threshold };
-    validateParameters(configured);
-    return configured;
-  }
-  return deriveParameters({ clients, dropoutRate: s.expectedDropout, corruptFraction: s.corruptFraction });
+  return roundParameters(
+    {
+      federationSize: config.members.length,
+      corruptFraction: s.corruptFraction,
+      dropoutRate: s.expectedDropout,
+      ...(s.degree !== undefined && s.threshold !== undefined
+        ? { degree: s.degree, threshold: s.threshold }
+        : {}),
+    },
+    clients,
+  );
 }

@@ -109,7 +109,9 @@ describe('parseFederationConfig: valid files', () => {
     const config = parseFederationConfig(minimal());
     assert.deepEqual(config.deadlines, {
       advertiseKeys: 10_000,
+      graphNonce: 10_000,
       shareKeys: 10_000,
+      shareCheck: 10_000,
       maskedInput: 10_000,
       consistencyCheck: 10_000,
       unmasking: 10_000,

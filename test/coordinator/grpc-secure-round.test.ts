@@ -5,7 +5,9 @@ import {
   aes256CtrPrg,
   AbortReason,
   addInto,
+  CulpritReason,
   cryptoReady,
+  DropReason,
   SecAggAbortedError,
   seededRandom,
   seedFromNumber,
@@ -24,7 +26,8 @@ import { loadCohortProto } from '../../proto/load.js';
 /**
  * A coordinator and eight members over real gRPC on loopback: real sockets, real libsodium, the real
  * protocol. Members that crash are members whose connection closes, which the coordinator sees
- * through their Subscribe stream.
+ * through their Subscribe stream. A dishonest member is the real SDK runner over a connection whose
+ * outgoing calls are tampered with, so everything but the tampering is the honest code path.
  */
 await cryptoReady();
 
@@ -32,7 +35,9 @@ const MEMBERS = 8;
 const DIMENSION = 3_000;
 const DEADLINES: PhaseDeadlines = {
   advertiseKeys: 4_000,
+  graphNonce: 4_000,
   shareKeys: 4_000,
+  shareCheck: 4_000,
   maskedInput: 4_000,
   consistencyCheck: 4_000,
   unmasking: 4_000,
@@ -80,19 +85,41 @@ interface Member {
   outcomes: RoundOutcome[];
 }
 
-/** Connects every member; `crashAt(id)` closes that member's connection when it is asked for its input. */
-async function connectAll(crash: (id: ClientId) => boolean = () => false): Promise<Member[]> {
+/** Rewrites (or, returning undefined, swallows) a member's outgoing unary call. */
+type Tamper = (method: string, request: Record<string, unknown>) => Record<string, unknown> | undefined;
+
+/** The member's connection with every unary call passed through `tamper` first. */
+function tampered(connection: CohortConnection, tamper: Tamper): CohortConnection {
+  const call: CohortConnection['call'] = async (method, request) => {
+    const sent = tamper(method, request as Record<string, unknown>);
+    return sent === undefined ? {} : connection.call(method, sent);
+  };
+  return Object.create(connection, { call: { value: call } }) as CohortConnection;
+}
+
+interface Behaviour {
+  /** Closes the member's connection when it is asked for its input (while masking). */
+  readonly crash?: (id: ClientId) => boolean;
+  readonly tamper?: (id: ClientId) => Tamper | undefined;
+  /** The manifest digest a member holds, when not the coordinator's. */
+  readonly manifestSha256?: (id: ClientId) => Uint8Array | undefined;
+}
+
+async function connectAll(behaviour: Behaviour = {}): Promise<Member[]> {
   const members = await Promise.all(
     identities.map(async (identity, i) => {
       const connection = await CohortConnection.connect(address, identity);
       assert.equal(connection.memberIndex, i + 1);
+      const manifest = behaviour.manifestSha256?.(i + 1);
+      if (manifest !== undefined) connection.manifestSha256 = manifest;
       const member: Member = { connection, outcomes: [] };
+      const tamper = behaviour.tamper?.(i + 1);
       const runner = new SecureRoundRunner(
-        connection,
+        tamper === undefined ? connection : tampered(connection, tamper),
         identity,
         seededRandom(seedFromNumber(700 + i)),
         (started) => () => {
-          if (crash(i + 1)) connection.close();
+          if (behaviour.crash?.(i + 1) === true) connection.close();
           return inputOf(started.round, i + 1);
         },
         (outcome) => member.outcomes.push(outcome),
@@ -105,7 +132,7 @@ async function connectAll(crash: (id: ClientId) => boolean = () => false): Promi
   return members;
 }
 
-function startRound(round: number, threshold = 4) {
+function startRound(round: number, threshold = 4, deadlines: Partial<PhaseDeadlines> = {}) {
   return service.startSecureRound(
     round,
     {
@@ -115,7 +142,7 @@ function startRound(round: number, threshold = 4) {
       participants: Array.from({ length: MEMBERS }, (_, i) => i + 1),
       identityKeyOf: (id) => membership.member(id)?.identityKey,
       prg: aes256CtrPrg,
-      deadlines: DEADLINES,
+      deadlines: { ...DEADLINES, ...deadlines },
     },
     { clipRange: 1, levels: 65_537, maxChunkWords: 1_000 },
   );
@@ -133,7 +160,7 @@ describe('a secure round over gRPC', () => {
   });
 
   test('two members crash while masking: the sum of the other six is exact', async () => {
-    const members = await connectAll((id) => id === 3 || id === 6);
+    const members = await connectAll({ crash: (id) => id === 3 || id === 6 });
     const result = await startRound(2).result;
     assert.deepEqual(result.survivors, [1, 2, 4, 5, 7, 8]);
     const expected = new Uint32Array(DIMENSION);
@@ -144,15 +171,91 @@ describe('a secure round over gRPC', () => {
   });
 
   test('too few survivors: the round aborts and the members are told', async () => {
-    const members = await connectAll((id) => id <= 4);
+    const members = await connectAll({ crash: (id) => id <= 4 });
     await assert.rejects(
       startRound(3, 5).result,
       (e: unknown) => e instanceof SecAggAbortedError && e.reason === AbortReason.TooFewClients,
     );
-    for (let tries = 0; members[7]!.outcomes.length === 0 && tries < 200; tries++)
-      await new Promise((r) => setTimeout(r, 10));
-    assert.equal(members[7]!.outcomes[0]?.completed, false);
-    assert.match(members[7]!.outcomes[0]?.reason ?? '', /server aborted/);
+    const outcome = await outcomeOf(members[7]!);
+    assert.equal(outcome.completed, false);
+    assert.match(outcome.reason ?? '', /server aborted/);
+    for (const m of members) m.connection.close();
+  });
+});
+
+/** The member's first round outcome; its last reply may still be in flight when the coordinator settles. */
+async function outcomeOf(member: Member): Promise<RoundOutcome> {
+  for (let tries = 0; member.outcomes.length === 0 && tries < 500; tries++)
+    await new Promise((r) => setTimeout(r, 10));
+  assert.ok(member.outcomes[0], 'the member reported no outcome');
+  return member.outcomes[0];
+}
+
+/** Σ of the named members' inputs for a round. */
+function sumOf(round: number, ids: readonly ClientId[]): Uint32Array {
+  const expected = new Uint32Array(DIMENSION);
+  for (const id of ids) addInto(expected, inputOf(round, id), 0);
+  return expected;
+}
+
+describe('one bad member costs one member, not the round', () => {
+  test('a member sending garbage share ciphertexts is left out and named; the sum of the others is exact', async () => {
+    const garbage: Tamper = (method, request) => {
+      if (method !== 'ShareKeys') return request;
+      const ciphertexts = request['ciphertexts'] as { recipient: number; ciphertext: Uint8Array }[];
+      return {
+        ...request,
+        // Same length, so only opening it shows the fault: every tag fails.
+        ciphertexts: ciphertexts.map((c) => ({
+          recipient: c.recipient,
+          ciphertext: Uint8Array.from(c.ciphertext, (b) => b ^ 0x5a),
+        })),
+      };
+    };
+    const members = await connectAll({ tamper: (id) => (id === 3 ? garbage : undefined) });
+    const result = await startRound(10).result;
+    assert.deepEqual(result.survivors, [1, 2, 4, 5, 6, 7, 8]);
+    assert.deepEqual(result.sum, sumOf(10, result.survivors));
+    assert.deepEqual([...result.culprits.keys()], [3]);
+    assert.equal(result.culprits.get(3)?.reason, CulpritReason.BadShareCiphertexts);
+    // No honest member was blamed, refused the round or was lost on the way.
+    assert.deepEqual([...result.dropped.keys()], [3]);
+    for (const m of members) m.connection.close();
+  });
+
+  test('a member that never reveals its graph nonce: the roster shrinks once and the round completes', async () => {
+    const silent: Tamper = (method, request) => (method === 'RevealGraphNonce' ? undefined : request);
+    const attempts: unknown[] = [];
+    const watch: Tamper = (method, request) => {
+      if (method === 'RevealGraphNonce') attempts.push(request['attempt']);
+      return request;
+    };
+    const members = await connectAll({
+      tamper: (id) => (id === 5 ? silent : id === 1 ? watch : undefined),
+    });
+    const result = await startRound(11, 4, { graphNonce: 1_500 }).result;
+    assert.deepEqual(result.survivors, [1, 2, 3, 4, 6, 7, 8]);
+    assert.deepEqual(result.sum, sumOf(11, result.survivors));
+    assert.equal(result.dropped.get(5)?.reason, DropReason.Timeout);
+    assert.deepEqual([...result.dropped.keys()], [5]);
+    // Member 1, honest, revealed twice: for the first roster, then for the one without member 5.
+    assert.deepEqual(attempts, [1, 2]);
+    const outcome = await outcomeOf(members[4]!);
+    assert.equal(outcome.completed, false);
+    assert.match(outcome.reason ?? '', /graph-nonce/);
+    assert.equal(result.culprits.size, 0);
+    for (const m of members) m.connection.close();
+  });
+
+  test('a member holding another manifest signs another plan: its keys are refused, the round goes on', async () => {
+    const members = await connectAll({
+      manifestSha256: (id) => (id === 2 ? new Uint8Array(32).fill(1) : undefined),
+    });
+    const result = await startRound(12).result;
+    assert.deepEqual(result.survivors, [1, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(result.sum, sumOf(12, result.survivors));
+    assert.equal(result.dropped.get(2)?.reason, DropReason.InvalidKeySignature);
+    assert.equal((await outcomeOf(members[1]!)).completed, false);
     for (const m of members) m.connection.close();
   });
 });
@@ -223,6 +326,30 @@ describe('hostile calls get the right status and name the field', () => {
         signature: new Uint8Array(64),
       }),
       status(grpc.status.INVALID_ARGUMENT, /encryption_key/),
+    );
+    // Malformed nonces and share checks are refused at the edge; the round (and the sender) go on.
+    await assert.rejects(
+      intruder.call('RevealGraphNonce', { round_id: round.roundId, attempt: 1, nonce: new Uint8Array(31) }),
+      status(grpc.status.INVALID_ARGUMENT, /nonce/),
+    );
+    await assert.rejects(
+      intruder.call('RevealGraphNonce', { round_id: round.roundId, attempt: 4, nonce: new Uint8Array(32) }),
+      status(grpc.status.INVALID_ARGUMENT, /attempt/),
+    );
+    await assert.rejects(
+      intruder.call('CheckShares', { round_id: round.roundId, rejected: [5, 2] }),
+      status(grpc.status.INVALID_ARGUMENT, /rejected\[1\]/),
+    );
+    await assert.rejects(
+      intruder.call('CheckShares', {
+        round_id: round.roundId,
+        rejected: Array.from({ length: 9 }, (_, i) => i + 1),
+      }),
+      status(grpc.status.INVALID_ARGUMENT, /rejected/),
+    );
+    await assert.rejects(
+      intruder.call('CheckShares', { round_id: new Uint8Array(32).fill(7), rejected: [] }),
+      status(grpc.status.FAILED_PRECONDITION, /round_id/),
     );
     const result = await round.result;
     assert.equal(result.survivors.length, MEMBERS);

@@ -24,10 +24,29 @@ describe('member → coordinator messages survive the protobuf encoding', () => 
         kind: 'advertise-keys',
         encryptionKey: filled(32, 1),
         maskingKey: filled(32, 2),
+        graphCommitment: filled(32, 4),
         signature: filled(64, 3),
       },
       (m) => codec.encodeAdvertiseKeys(roundId, m),
       (m) => codec.decodeAdvertiseKeys(m),
+    ],
+    [
+      'RevealGraphNonce',
+      { kind: 'graph-nonce', attempt: 2, nonce: filled(32, 5) },
+      (m) => codec.encodeGraphNonce(roundId, m),
+      (m) => codec.decodeGraphNonce(m),
+    ],
+    [
+      'CheckShares',
+      { kind: 'share-check', rejected: [2, 5, 8] },
+      (m) => codec.encodeShareCheck(roundId, m),
+      (m) => codec.decodeShareCheck(m, 8),
+    ],
+    [
+      'CheckShares, nothing rejected',
+      { kind: 'share-check', rejected: [] },
+      (m) => codec.encodeShareCheck(roundId, m),
+      (m) => codec.decodeShareCheck(m, 8),
     ],
     [
       'ShareKeys',
@@ -59,8 +78,9 @@ describe('member → coordinator messages survive the protobuf encoding', () => 
       (m) => codec.decodeUnmask(m),
     ],
   ];
-  for (const [method, message, encode, decode] of cases) {
-    test(method, () => {
+  for (const [name, message, encode, decode] of cases) {
+    test(name, () => {
+      const method = name.split(',')[0]!;
       const wire = overTheWire(method, encode(message as never));
       assert.deepEqual([...codec.roundIdOf(wire as { round_id: Uint8Array })], [...roundId]);
       const back = decode(wire as never);
@@ -91,8 +111,27 @@ test('coordinator pushes survive the CoordinatorEvent encoding', () => {
   const messages: ServerMessage[] = [
     {
       kind: 'roster',
-      entries: [{ id: 1, encryptionKey: filled(32, 1), maskingKey: filled(32, 2), signature: filled(64, 3) }],
+      attempt: 1,
+      entries: [
+        {
+          id: 1,
+          encryptionKey: filled(32, 1),
+          maskingKey: filled(32, 2),
+          graphCommitment: filled(32, 4),
+          signature: filled(64, 3),
+        },
+      ],
     },
+    {
+      kind: 'graph-nonces',
+      attempt: 3,
+      nonces: [
+        { id: 1, nonce: filled(32, 6) },
+        { id: 4, nonce: filled(32, 7) },
+      ],
+    },
+    { kind: 'mask-with', peers: [2, 3, 7] },
+    { kind: 'mask-with', peers: [] },
     { kind: 'shares-for-you', ciphertexts: [{ sender: 5, ciphertext: filled(106, 7) }] },
     { kind: 'survivor-list', survivors: [1, 2, 5] },
     {
@@ -122,6 +161,7 @@ describe('malformed wire messages are refused naming the field', () => {
       encryption_key: filled(32, 1),
       masking_key: filled(32, 2),
       signature: filled(64, 3),
+      graph_commitment: filled(32, 4),
     };
     rejects(() => codec.decodeAdvertiseKeys({ ...good, encryption_key: filled(31, 1) }), 'encryption_key');
     rejects(() => codec.decodeAdvertiseKeys({ ...good, masking_key: filled(0, 1) }), 'masking_key');
@@ -132,6 +172,83 @@ describe('malformed wire messages are refused naming the field', () => {
       'self_seed_commitment',
     );
     rejects(() => codec.roundIdOf({ round_id: filled(16, 0) }), 'round_id');
+    rejects(
+      () => codec.decodeAdvertiseKeys({ ...good, graph_commitment: filled(31, 4) }),
+      'graph_commitment',
+    );
+    // An old member that does not send the commitment at all (proto3 default: empty bytes).
+    rejects(() => codec.decodeAdvertiseKeys({ ...good, graph_commitment: filled(0, 0) }), 'graph_commitment');
+  });
+  test('graph nonces: length and attempt in 1..3', () => {
+    const good = { round_id: roundId, attempt: 1, nonce: filled(32, 1) };
+    assert.equal(codec.decodeGraphNonce({ ...good, attempt: 3 }).attempt, 3);
+    rejects(() => codec.decodeGraphNonce({ ...good, nonce: filled(33, 1) }), 'nonce');
+    rejects(() => codec.decodeGraphNonce({ ...good, nonce: filled(0, 1) }), 'nonce');
+    for (const attempt of [0, 4, 1.5, -1])
+      rejects(() => codec.decodeGraphNonce({ ...good, attempt }), 'attempt');
+  });
+  test('share checks: strictly ascending member indices, no more than the participants', () => {
+    const check = (rejected: number[], participants = 8) =>
+      codec.decodeShareCheck({ round_id: roundId, rejected }, participants);
+    assert.deepEqual(check([1, 8]).rejected, [1, 8]);
+    rejects(() => check([3, 2]), 'rejected[1]');
+    rejects(() => check([2, 2]), 'rejected[1]');
+    rejects(() => check([0, 2]), 'rejected[0]');
+    rejects(() => check([1, 2, 3, 4], 3), 'rejected');
+    rejects(() => codec.decodeShareCheck({ round_id: roundId, rejected: null as never }, 8), 'rejected');
+  });
+  test('pushed rosters, nonces and mask-with lists a member refuses', () => {
+    const entry = {
+      member_index: 1,
+      encryption_key: filled(32, 1),
+      masking_key: filled(32, 2),
+      signature: filled(64, 3),
+      graph_commitment: filled(32, 4),
+    };
+    const roster = (attempt: number, entries = [entry]): codec.WireSecAggEvent => ({
+      event: 'roster',
+      roster: { round_id: roundId, attempt, entries },
+    });
+    rejects(() => codec.decodeServerMessage(roster(0)), 'roster.attempt');
+    rejects(() => codec.decodeServerMessage(roster(4)), 'roster.attempt');
+    rejects(
+      () => codec.decodeServerMessage(roster(1, [{ ...entry, graph_commitment: filled(16, 0) }])),
+      'roster.entries[0].graph_commitment',
+    );
+    rejects(() => codec.decodeServerMessage(roster(1, [entry, entry, entry]), 2), 'roster.entries');
+    const nonces = (
+      attempt: number,
+      list: { member_index: number; nonce: Uint8Array }[],
+    ): codec.WireSecAggEvent => ({
+      event: 'graph_nonces',
+      graph_nonces: { round_id: roundId, attempt, nonces: list },
+    });
+    rejects(
+      () => codec.decodeServerMessage(nonces(1, [{ member_index: 1, nonce: filled(31, 0) }])),
+      'graph_nonces.nonces[0].nonce',
+    );
+    rejects(
+      () => codec.decodeServerMessage(nonces(1, [{ member_index: 0, nonce: filled(32, 0) }])),
+      'graph_nonces.nonces[0].member_index',
+    );
+    rejects(() => codec.decodeServerMessage(nonces(5, [])), 'graph_nonces.attempt');
+    rejects(
+      () =>
+        codec.decodeServerMessage(
+          nonces(1, [
+            { member_index: 1, nonce: filled(32, 0) },
+            { member_index: 2, nonce: filled(32, 0) },
+          ]),
+          1,
+        ),
+      'graph_nonces.nonces',
+    );
+    const maskWith = (peers: number[]): codec.WireSecAggEvent => ({
+      event: 'mask_with',
+      mask_with: { round_id: roundId, peers },
+    });
+    rejects(() => codec.decodeServerMessage(maskWith([4, 2])), 'mask_with.peers[1]');
+    rejects(() => codec.decodeServerMessage(maskWith([1, 2, 3]), 2), 'mask_with.peers');
   });
   test('member indices and share sizes', () => {
     rejects(

@@ -10,6 +10,14 @@ export interface ClientConfig {
   /** Fresh per round (32 bytes); everything signed or encrypted is bound to it. */
   readonly sessionId: Uint8Array;
   readonly parameters: SecAggParameters;
+  /**
+   * Digest of the round plan this client was shown (32 bytes; proto/round-plan.ts). It signs its keys
+   * over it and verifies its neighbours' keys against it, so a server that shows members different
+   * plans makes their signatures fail.
+   */
+  readonly planDigest: Uint8Array;
+  /** The smallest roster this client accepts (`roundParameters().minimumRoster`); at least t + 1 applies anyway. */
+  readonly minimumRoster: number;
   /** Words in the input vector. */
   readonly dimension: number;
   /** This member's long-term Ed25519 identity. */
@@ -29,6 +37,12 @@ export function validateClientConfig(config: ClientConfig): void {
   }
   if (config.sessionId.length !== 32) {
     throw new InvalidArgumentError('sessionId', `need 32 bytes, got ${config.sessionId.length}`);
+  }
+  if (config.planDigest.length !== 32) {
+    throw new InvalidArgumentError('planDigest', `need 32 bytes, got ${config.planDigest.length}`);
+  }
+  if (!Number.isInteger(config.minimumRoster) || config.minimumRoster < 1) {
+    throw new InvalidArgumentError('minimumRoster', `need a positive integer, got ${config.minimumRoster}`);
   }
   if (!Number.isInteger(config.dimension) || config.dimension < 1) {
     throw new InvalidArgumentError('dimension', `need a positive integer, got ${config.dimension}`);

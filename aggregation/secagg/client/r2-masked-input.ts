@@ -1,66 +1,55 @@
-import { open } from '../../crypto/aead.js';
-import type { AgreementKeyPair } from '../../crypto/key-agreement.js';
-import { SHARE_BYTES } from '../../crypto/shamir.js';
 import { PlainWords } from '../../vector/word-target.js';
 import type { ClientId } from '../graph.js';
 import { applyMask, pairwiseSeed, pairwiseSign } from '../masks.js';
-import type { MaskedInputChunk, RosterEntry, ServerMessage } from '../messages.js';
-import { shareAssociatedData } from '../transcript.js';
+import type { MaskedInputChunk, ServerMessage } from '../messages.js';
 import type { ClientConfig } from './config.js';
+import type { RoundSecrets } from './r0-advertise-keys.js';
+import type { SharedKeys } from './r1b-share-check.js';
 import { ConsistencyCheckState, type HeldShares } from './r3-consistency-check.js';
-import { expect, refuseUnless, type ClientState, type Transition } from './state.js';
+import { expect, refuseUnless, strictlyAscending, type ClientState, type Transition } from './state.js';
 
 const DEFAULT_CHUNK_WORDS = 2 ** 18;
 
 /**
- * R2: awaits the ciphertexts addressed to us. Each must come from a neighbour, once, and open under
- * the pair's key with this session, sender and recipient as associated data: a tampered, moved or
- * replayed share ends the session before we reveal anything that depends on it. The senders are the
- * neighbours that survived ShareKeys (U2); we mask with exactly them.
+ * R2: awaits the peers to mask with: the neighbours that shared keys, minus edges either end rejected
+ * and clients the server excluded. Each must be one whose valid shares we hold (we never mask with a
+ * client we cannot help unmask), and at least t of them: with t > C, at least one is honest, so the
+ * server never sees our input under corrupt peers' masks alone.
  */
 export class MaskedInputState implements ClientState {
   readonly phase = 'masked-input';
 
   constructor(
-    private readonly input: () => Uint32Array,
-    private readonly masking: AgreementKeyPair,
-    private readonly selfSeed: Uint8Array,
-    private readonly roster: ReadonlyMap<ClientId, RosterEntry>,
-    private readonly neighbours: ReadonlySet<ClientId>,
-    private readonly pairKeys: ReadonlyMap<ClientId, Uint8Array>,
+    private readonly secrets: RoundSecrets,
+    private readonly keys: SharedKeys,
+    private readonly held: HeldShares,
+    /** Neighbours that sent us a ciphertext at all (U2 as we saw it), valid or not. */
+    private readonly senders: ReadonlySet<ClientId>,
   ) {}
 
   handle(message: ServerMessage, config: ClientConfig): Transition {
-    const { ciphertexts } = expect(message, 'shares-for-you', this.phase);
+    const { peers } = expect(message, 'mask-with', this.phase);
     const me = config.id;
-    const held: HeldShares = new Map();
-    for (const { sender, ciphertext } of ciphertexts) {
-      refuseUnless(this.neighbours.has(sender), `share from client ${sender}, which is not a neighbour`);
-      refuseUnless(!held.has(sender), `two shares from client ${sender}`);
-      const ad = shareAssociatedData(config.sessionId, sender, me);
-      const plaintext = open(this.pairKeys.get(sender)!, ciphertext, ad);
+    const { threshold } = config.parameters;
+    refuseUnless(strictlyAscending(peers), 'mask-with list is not sorted or names a client twice');
+    for (const peer of peers) {
       refuseUnless(
-        plaintext !== null,
-        `share from client ${sender} fails authentication (tampered or replayed)`,
+        this.held.has(peer),
+        `mask-with names client ${peer}, whose valid shares this client lacks`,
       );
-      refuseUnless(plaintext.length === 2 * SHARE_BYTES, `share from client ${sender} has the wrong length`);
-      held.set(sender, {
-        selfSeed: plaintext.subarray(0, SHARE_BYTES),
-        maskKey: plaintext.subarray(SHARE_BYTES),
-      });
     }
     refuseUnless(
-      held.size >= config.parameters.threshold,
-      `only ${held.size} neighbours shared keys; threshold is ${config.parameters.threshold}`,
+      peers.length >= threshold,
+      `mask-with names ${peers.length} peers; threshold is ${threshold}`,
     );
 
-    const masked = new PlainWords(Uint32Array.from(this.input()));
-    applyMask(masked, 0, masked.length, { seed: this.selfSeed, sign: 1 }, config.prg);
-    for (const peer of held.keys()) {
+    const masked = new PlainWords(Uint32Array.from(this.secrets.input()));
+    applyMask(masked, 0, masked.length, { seed: this.keys.selfSeed, sign: 1 }, config.prg);
+    for (const peer of peers) {
       const seed = pairwiseSeed(
         config.sessionId,
-        this.masking.secretKey,
-        this.roster.get(peer)!.maskingKey,
+        this.secrets.masking.secretKey,
+        this.keys.roster.get(peer)!.maskingKey,
         me,
         peer,
       );
@@ -73,6 +62,13 @@ export class MaskedInputState implements ClientState {
     for (let offset = 0; offset < masked.length; offset += chunkWords) {
       send.push({ kind: 'masked-input', offset, words: masked.words.subarray(offset, offset + chunkWords) });
     }
-    return { next: new ConsistencyCheckState(this.neighbours, held), send };
+    const next = new ConsistencyCheckState({
+      neighbours: this.keys.neighbours,
+      senders: this.senders,
+      peers: new Set(peers),
+      held: this.held,
+      rosterDigest: this.keys.rosterDigest,
+    });
+    return { next, send };
   }
 }

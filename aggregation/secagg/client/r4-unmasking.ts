@@ -3,16 +3,18 @@ import type { ClientId } from '../graph.js';
 import type { RevealedShare, ServerMessage } from '../messages.js';
 import { survivorListPayload } from '../transcript.js';
 import type { ClientConfig } from './config.js';
-import type { HeldShares } from './r3-consistency-check.js';
+import type { Neighbourhood } from './r3-consistency-check.js';
 import { expect, refuseUnless, type ClientPhase, type ClientState, type Transition } from './state.js';
 
 /**
  * R4: awaits the unmask request, the one step where a dishonest server could learn a client's input:
  * with both the self-mask seed and the masking key of a survivor it could strip all masks from that
  * survivor's y. So an honest client answers only when
- *   - the survivor list is the one it signed, carrying valid signatures from at least t survivors (as
- *     Bonawitz et al. require |U4| >= t; it verifies signatures until t are valid, not all n);
- *   - every owner named is a neighbour whose shares it holds, named once, in one list only;
+ *   - the survivor list is the one it signed, carrying valid signatures from at least t survivors over
+ *     that list and the roster this client saw (as Bonawitz et al. require |U4| >= t; it verifies
+ *     signatures until t are valid, not all n);
+ *   - every owner named is a peer it masked with (so a neighbour whose shares it held), named once,
+ *     in one list only;
  *   - self-seed shares are asked only for survivors, masking-key shares only for clients off the list.
  * It answers at most once per session.
  */
@@ -20,8 +22,7 @@ export class UnmaskingState implements ClientState {
   readonly phase = 'unmasking';
 
   constructor(
-    private readonly neighbours: ReadonlySet<ClientId>,
-    private readonly held: HeldShares,
+    private readonly seen: Neighbourhood,
     private readonly signedSurvivors: readonly ClientId[],
   ) {}
 
@@ -34,7 +35,7 @@ export class UnmaskingState implements ClientState {
       'unmask request carries a survivor list other than the one this client signed',
     );
     const survivors = new Set(this.signedSurvivors);
-    const payload = survivorListPayload(config.sessionId, this.signedSurvivors);
+    const payload = survivorListPayload(config.sessionId, this.seen.rosterDigest, this.signedSurvivors);
     const validSigners = new Set<ClientId>();
     for (const { signer, signature } of request.signatures) {
       if (validSigners.size === threshold) break;
@@ -60,13 +61,17 @@ export class UnmaskingState implements ClientState {
         );
         named.add(owner);
         refuseUnless(
-          this.neighbours.has(owner),
+          this.seen.neighbours.has(owner),
           `unmask request names client ${owner}, outside this neighbourhood`,
         );
-        const shares = this.held.get(owner);
+        const shares = this.seen.held.get(owner);
         refuseUnless(
           shares !== undefined,
           `unmask request names client ${owner}, whose shares this client never got`,
+        );
+        refuseUnless(
+          this.seen.peers.has(owner),
+          `unmask request names client ${owner}, which this client did not mask with`,
         );
         refuseUnless(
           survivors.has(owner) === survivor,

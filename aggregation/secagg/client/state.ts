@@ -4,7 +4,9 @@ import type { ClientConfig } from './config.js';
 
 export type ClientPhase =
   | 'advertise-keys'
+  | 'graph-nonce'
   | 'share-keys'
+  | 'share-check'
   | 'masked-input'
   | 'consistency-check'
   | 'unmasking'

@@ -1,12 +1,15 @@
 import { WordVector } from '../../vector/word-vector.js';
 import type { NeighbourGraph, ClientId } from '../graph.js';
 import type { ClientMessage, Outbound, RosterEntry, ShareKeys } from '../messages.js';
-import { DropReason } from '../reasons.js';
+import { rosterDigest } from '../transcript.js';
+import { DropReason, type CulpritReason, type CulpritRecord } from '../reasons.js';
 import type { ServerConfig } from './config.js';
 
 export type ServerPhase =
   | 'advertise-keys'
+  | 'graph-nonce'
   | 'share-keys'
+  | 'share-check'
   | 'masked-input'
   | 'consistency-check'
   | 'unmasking'
@@ -31,11 +34,21 @@ export class ServerContext {
   readonly active: Set<ClientId>;
   readonly dropped = new Map<ClientId, DropRecord>();
   readonly outbox: Outbound[] = [];
+  /** The roster of the current attempt, its entries by id, and its digest (signed in R3). */
   roster: readonly RosterEntry[] = [];
+  rosterAttempt = 0;
   rosterById = new Map<ClientId, RosterEntry>();
+  rosterDigest: Uint8Array = new Uint8Array(0);
   graph: NeighbourGraph | undefined;
   /** U2: ShareKeys messages of the clients that sent them. */
   readonly shareKeys = new Map<ClientId, ShareKeys>();
+  /**
+   * The peers each client was told to mask with after R1½ (ascending, symmetric). The unmasking plan
+   * uses these, not the raw graph: a cut edge carries no pairwise mask and no usable share.
+   */
+  readonly maskWith = new Map<ClientId, readonly ClientId[]>();
+  /** Clients proven to misbehave, for the round record. */
+  readonly culprits = new Map<ClientId, CulpritRecord>();
   /** Σ y_i mod 2^32 over the masked inputs received whole; shared memory, so a worker pool can unmask it. */
   readonly sum: WordVector;
   /** U3, ascending. */
@@ -47,6 +60,18 @@ export class ServerContext {
     this.selected = new Set(config.clients);
     this.active = new Set(config.clients);
     this.sum = WordVector.zeros(config.dimension);
+  }
+
+  setRoster(attempt: number, roster: readonly RosterEntry[]): void {
+    this.roster = roster;
+    this.rosterAttempt = attempt;
+    this.rosterById = new Map(roster.map((e) => [e.id, e]));
+    this.rosterDigest = rosterDigest(this.config.sessionId, attempt, roster);
+  }
+
+  /** Names `id` a culprit; the first reason found stays. */
+  name(id: ClientId, reason: CulpritReason, detail: string): void {
+    if (!this.culprits.has(id)) this.culprits.set(id, { reason, detail });
   }
 
   requireGraph(): NeighbourGraph {

@@ -4,7 +4,7 @@ import type { ClientId } from '../graph.js';
 import type { ClientMessage, SharesForYou } from '../messages.js';
 import { DropReason } from '../reasons.js';
 import { wrongKind, type ServerContext, type ServerState } from './context.js';
-import { MaskedInputState } from './r2-masked-input.js';
+import { ShareCheckState } from './r1b-share-check.js';
 import { belowThreshold } from './terminal.js';
 
 const CIPHERTEXT_BYTES = AEAD_NONCE_BYTES + 2 * SHARE_BYTES + AEAD_TAG_BYTES;
@@ -68,6 +68,6 @@ export class ShareKeysState implements ServerState {
         inbox.get(recipient)?.push({ sender, ciphertext });
     }
     for (const [id, ciphertexts] of inbox) ctx.send(id, { kind: 'shares-for-you', ciphertexts });
-    return new MaskedInputState();
+    return new ShareCheckState();
   }
 }

@@ -8,9 +8,9 @@ import { UnmaskingState } from './r4-unmasking.js';
 import { belowThreshold } from './terminal.js';
 
 /**
- * R3: collects signatures over the survivor list and then asks each signer, explicitly, for the
- * self-seed shares of its surviving neighbours and the masking-key shares of its neighbours that
- * dropped after sharing keys.
+ * R3: collects signatures over the roster digest and survivor list, and then asks each signer,
+ * explicitly, for the self-seed shares of its surviving peers and the masking-key shares of its peers
+ * that dropped after being told to mask — peers as fixed in R1½, never the raw graph.
  */
 export class ConsistencyCheckState implements ServerState {
   readonly phase = 'consistency-check';
@@ -19,7 +19,7 @@ export class ConsistencyCheckState implements ServerState {
     if (message.kind !== 'consistency-signature' || ctx.consistencySignatures.has(from)) {
       return wrongKind(from, message, this, ctx);
     }
-    const payload = survivorListPayload(ctx.config.sessionId, ctx.survivors);
+    const payload = survivorListPayload(ctx.config.sessionId, ctx.rosterDigest, ctx.survivors);
     if (!verify(message.signature, payload, ctx.config.identityKeyOf(from)!)) {
       return ctx.drop(from, this.phase, DropReason.InvalidConsistencySignature, 'signature does not verify');
     }
@@ -34,16 +34,15 @@ export class ConsistencyCheckState implements ServerState {
     const signers = [...ctx.consistencySignatures.keys()].filter((id) => ctx.active.has(id));
     const aborted = belowThreshold(ctx, signers.length, 'signed the survivor list');
     if (aborted) return aborted;
-    const graph = ctx.requireGraph();
     const survivors = new Set(ctx.survivors);
     const requested = new Map<ClientId, { self: Set<ClientId>; maskKey: Set<ClientId> }>();
     const signatures = signers
       .sort((a, b) => a - b)
       .map((j) => ({ signer: j, signature: ctx.consistencySignatures.get(j)! }));
     for (const id of signers) {
-      const neighbours = graph.neighbours(id);
-      const selfSeedOwners = neighbours.filter((j) => survivors.has(j));
-      const maskKeyOwners = neighbours.filter((j) => !survivors.has(j) && ctx.shareKeys.has(j));
+      const peers = ctx.maskWith.get(id) ?? [];
+      const selfSeedOwners = peers.filter((j) => survivors.has(j));
+      const maskKeyOwners = peers.filter((j) => !survivors.has(j));
       requested.set(id, { self: new Set(selfSeedOwners), maskKey: new Set(maskKeyOwners) });
       ctx.send(id, {
         kind: 'unmask-request',

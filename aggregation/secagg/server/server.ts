@@ -3,11 +3,11 @@ import type { WordVector } from '../../vector/word-vector.js';
 import type { ClientId } from '../graph.js';
 import { applyMask, type SignedSeed } from '../masks.js';
 import type { ClientMessage, Outbound } from '../messages.js';
-import { DropReason, LocalProtocolError, SecAggAbortedError } from '../reasons.js';
+import { DropReason, LocalProtocolError, SecAggAbortedError, type CulpritRecord } from '../reasons.js';
 import { validateServerConfig, type ServerConfig } from './config.js';
 import { ServerContext, type DropRecord, type ServerPhase, type ServerState } from './context.js';
 import { AdvertiseKeysState } from './r0-advertise-keys.js';
-import { UnmaskingState, type GatheredShares } from './r4-unmasking.js';
+import { UnmaskingState, type VerifiedSecrets } from './r4-unmasking.js';
 import { abortSession, TerminalState } from './terminal.js';
 import { unmaskingPlan } from './unmask.js';
 
@@ -18,6 +18,8 @@ export interface SecAggResult {
   readonly dropped: ReadonlyMap<ClientId, DropRecord>;
   /** Keystreams expanded to unmask: one self mask per survivor plus the pairwise masks of dropped clients. */
   readonly masksRemoved: number;
+  /** Clients proven to misbehave in this session, and how (reasons.ts). */
+  readonly culprits: ReadonlyMap<ClientId, CulpritRecord>;
 }
 
 /**
@@ -25,12 +27,12 @@ export interface SecAggResult {
  * disconnections and phase deadlines, and delivers the messages it returns. A phase ends when every
  * client still in it has answered or when the caller reports the deadline; the session aborts when
  * fewer than `threshold` clients remain. When the phase is `ready`, the caller ends the round with
- * `finish()`, which rebuilds the secrets and removes the masks.
+ * `finish()`, which removes the masks with the secrets R4 rebuilt and verified.
  */
 export class SecAggServer {
   private readonly ctx: ServerContext;
   private state: ServerState = new AdvertiseKeysState();
-  private gathered: GatheredShares | undefined;
+  private verified: VerifiedSecrets | undefined;
   private result: SecAggResult | undefined;
 
   constructor(config: ServerConfig) {
@@ -44,6 +46,11 @@ export class SecAggServer {
 
   get dropped(): ReadonlyMap<ClientId, DropRecord> {
     return this.ctx.dropped;
+  }
+
+  /** Clients proven to misbehave so far, also when the session aborts. */
+  get culprits(): ReadonlyMap<ClientId, CulpritRecord> {
+    return this.ctx.culprits;
   }
 
   /** Clients the current phase still waits for. */
@@ -91,17 +98,17 @@ export class SecAggServer {
   }
 
   /**
-   * Rebuilds the secrets and unmasks the sum. Only in phase `ready`; returns the result once.
+   * Unmasks the sum with the verified secrets. Only in phase `ready`; returns the result once.
    * `remover` expands and subtracts the masks; pass a parallel one to use more cores.
    */
   finish(remover: MaskRemover = removeMasks): SecAggResult {
     if (this.result !== undefined) return this.result;
-    if (this.phase !== 'ready' || this.gathered === undefined) {
+    if (this.phase !== 'ready' || this.verified === undefined) {
       throw new LocalProtocolError(`finish() needs phase ready, not ${this.phase}`);
     }
     let plan: SignedSeed[];
     try {
-      plan = unmaskingPlan(this.ctx, this.gathered);
+      plan = unmaskingPlan(this.ctx, this.verified);
     } catch (error) {
       if (!(error instanceof SecAggAbortedError)) throw error;
       this.state = abortSession(this.ctx, error.reason, error.detail);
@@ -114,6 +121,7 @@ export class SecAggServer {
       survivors: this.ctx.survivors,
       dropped: this.ctx.dropped,
       masksRemoved: plan.length,
+      culprits: this.ctx.culprits,
     };
     return this.result;
   }
@@ -134,7 +142,7 @@ export class SecAggServer {
   /** Advances through every phase that has nobody left to wait for. */
   private settle(): Outbound[] {
     while (!(this.state instanceof TerminalState) && this.state.waitingFor(this.ctx).length === 0) {
-      if (this.state instanceof UnmaskingState) this.gathered = this.state.shares;
+      if (this.state instanceof UnmaskingState) this.verified = this.state.secrets;
       this.state = this.state.advance(this.ctx);
     }
     return this.ctx.takeOutbox();

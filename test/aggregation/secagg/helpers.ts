@@ -10,11 +10,13 @@ import {
   type ClientId,
   type ClientMessage,
   type Outbound,
+  type GraphNonces,
   type Roster,
   type SecAggParameters,
   type ServerMessage,
 } from '../../../aggregation/secagg/index.js';
-import { graphSeed } from '../../../aggregation/secagg/transcript.js';
+import { digest } from '../../../aggregation/crypto/kdf.js';
+import { graphSeed, rosterDigest } from '../../../aggregation/secagg/transcript.js';
 
 /** A member's long-term identity, the same in every test and session. */
 export function identityOf(id: ClientId): SigningKeyPair {
@@ -24,6 +26,11 @@ export function identityOf(id: ClientId): SigningKeyPair {
 /** A 32-byte session id spelled from a small tag: different tags, different sessions. */
 export function sessionIdOf(tag: number): Uint8Array {
   return seedFromNumber(7_000_000 + tag);
+}
+
+/** The plan digest of a session, as every member of an honest round is shown it. */
+export function planDigestOf(sessionId: Uint8Array): Uint8Array {
+  return digest('cohort/test/plan/v1', sessionId);
 }
 
 /** Deterministic pseudo-random words (spread over the whole uint32 range, so sums wrap). */
@@ -80,6 +87,12 @@ export interface SessionOptions {
   readonly chunkWords?: number;
   /** Federation members with an identity that are not in this session. */
   readonly otherMembers?: readonly ClientId[];
+  /** The plan digest a client was shown (default: the session's, the same for all). */
+  readonly planDigestFor?: (id: ClientId, sessionPlan: Uint8Array) => Uint8Array;
+  /** The smallest roster the clients accept (default t + 1); the server is told the same. */
+  readonly minimumRoster?: number;
+  /** C, for culprit naming (default 0). */
+  readonly corruptClients?: number;
 }
 
 /**
@@ -90,6 +103,7 @@ export interface SessionOptions {
  */
 export class Session {
   readonly sessionId: Uint8Array;
+  readonly planDigest: Uint8Array;
   readonly parameters: SecAggParameters;
   readonly dimension: number;
   readonly ids: readonly ClientId[];
@@ -113,6 +127,8 @@ export class Session {
 
   constructor(options: SessionOptions) {
     this.sessionId = sessionIdOf(options.sessionTag);
+    this.planDigest = planDigestOf(this.sessionId);
+    const minimumRoster = options.minimumRoster ?? options.parameters.threshold + 1;
     this.parameters = options.parameters;
     this.dimension = options.dimension ?? 10;
     this.ids = options.ids;
@@ -122,6 +138,9 @@ export class Session {
     this.server = new SecAggServer({
       sessionId: this.sessionId,
       parameters: this.parameters,
+      planDigest: this.planDigest,
+      minimumRoster,
+      ...(options.corruptClients === undefined ? {} : { corruptClients: options.corruptClients }),
       dimension: this.dimension,
       clients: this.ids,
       identityKeyOf,
@@ -138,6 +157,8 @@ export class Session {
           id,
           sessionId: this.sessionId,
           parameters: this.parameters,
+          planDigest: options.planDigestFor?.(id, this.planDigest) ?? this.planDigest,
+          minimumRoster,
           dimension: this.dimension,
           identity: this.identities.get(id)!,
           identityKeyOf,
@@ -226,15 +247,21 @@ export class Session {
     return this;
   }
 
-  /** The neighbour graph, as every client derives it from the roster the server sent. */
+  /** The last roster the server sent (the one the graph came from, once nonces are out). */
+  roster(): Roster {
+    const rosters = this.sent.filter((o) => o.message.kind === 'roster');
+    assert.ok(rosters.length > 0, 'no roster sent yet');
+    return rosters[rosters.length - 1]!.message as Roster;
+  }
+
+  /** The neighbour graph, as every client derives it from the roster and nonces the server sent. */
   graph(): NeighbourGraph {
-    const roster = this.sent.find((o) => o.message.kind === 'roster')?.message as Roster | undefined;
-    assert.ok(roster !== undefined, 'no roster sent yet');
-    return new NeighbourGraph(
-      roster.entries.map((e) => e.id),
-      this.parameters.degree,
-      graphSeed(this.sessionId, roster.entries),
-    );
+    const roster = this.roster();
+    const nonces = this.sent.find((o) => o.message.kind === 'graph-nonces')?.message as
+      GraphNonces | undefined;
+    assert.ok(nonces !== undefined, 'no graph nonces sent yet');
+    assert.equal(nonces.attempt, roster.attempt);
+    return graphOf(this.sessionId, roster, nonces, this.parameters.degree);
   }
 
   /** Σ inputs of `survivors` mod 2^32. */
@@ -245,9 +272,27 @@ export class Session {
     );
   }
 
-  private record(outbound: Outbound[]): Outbound[] {
+  /** Keeps what the server returned, to be delivered in order. */
+  record(outbound: Outbound[]): Outbound[] {
     this.sent.push(...outbound);
     this.pending.push(...outbound);
     return outbound;
   }
+}
+
+/** The graph a client derives from a roster and the nonces revealed for it. */
+export function graphOf(
+  sessionId: Uint8Array,
+  roster: Roster,
+  nonces: GraphNonces,
+  degree: number,
+): NeighbourGraph {
+  return new NeighbourGraph(
+    roster.entries.map((e) => e.id),
+    degree,
+    graphSeed(
+      rosterDigest(sessionId, roster.attempt, roster.entries),
+      nonces.nonces.map((n) => n.nonce),
+    ),
+  );
 }

@@ -6,6 +6,7 @@ import { SHAMIR_PRIME, SHARE_BYTES } from '../../../aggregation/crypto/shamir.js
 import { sign } from '../../../aggregation/crypto/signature.js';
 import {
   AbortReason,
+  CulpritReason,
   DropReason,
   LocalProtocolError,
   SecAggAbortedError,
@@ -22,7 +23,11 @@ import {
   type ShareKeys,
   type UnmaskResponse,
 } from '../../../aggregation/secagg/index.js';
-import { advertisedKeysPayload, survivorListPayload } from '../../../aggregation/secagg/transcript.js';
+import {
+  advertisedKeysPayload,
+  rosterDigest,
+  survivorListPayload,
+} from '../../../aggregation/secagg/transcript.js';
 import { flipByte, identityOf, randomBytesOf, Session } from './helpers.js';
 
 await cryptoReady();
@@ -43,6 +48,12 @@ const DIMENSION = 10;
 const CHUNK_WORDS = 4; // chunks at words 0, 4 and 8
 
 const without = (...ids: ClientId[]): ClientId[] => IDS.filter((id) => !ids.includes(id));
+
+/** Digest of the roster the session's graph came from, as its clients sign it in R3. */
+function rosterDigestOf(s: Session): Uint8Array {
+  const roster = s.roster();
+  return rosterDigest(s.sessionId, roster.attempt, roster.entries);
+}
 
 let nextTag = 100;
 function newSession(): Session {
@@ -156,11 +167,20 @@ describe('clients outside the session', () => {
   function outsiderKeys(s: Session, id: ClientId): AdvertiseKeys {
     const encryptionKey = randomBytesOf(10, 32);
     const maskingKey = randomBytesOf(11, 32);
-    const payload = advertisedKeysPayload(s.sessionId, id, encryptionKey, maskingKey);
+    const graphCommitment = randomBytesOf(13, 32);
+    const payload = advertisedKeysPayload(
+      s.sessionId,
+      s.planDigest,
+      id,
+      encryptionKey,
+      maskingKey,
+      graphCommitment,
+    );
     return {
       kind: 'advertise-keys',
       encryptionKey,
       maskingKey,
+      graphCommitment,
       signature: sign(payload, identityOf(id).secretKey),
     };
   }
@@ -207,7 +227,7 @@ describe('clients outside the session', () => {
     substitute(s, BAD, 'advertise-keys', ([keys]) => [{ ...keys!, signature: flipByte(keys!.signature) }]);
     s.hold = (_to, message) => message.kind === 'shares-for-you';
     s.start().run();
-    assert.equal(s.server.phase, 'masked-input');
+    assert.equal(s.server.phase, 'share-check');
     const honest = s.produced.get(2)!.find((m) => m.kind === 'share-keys')!;
     const out = s.server.handle(BAD, honest);
     assert.deepEqual(
@@ -243,20 +263,55 @@ describe('AdvertiseKeys', () => {
     ],
     [
       'keys signed for another session',
-      (_s, keys) => ({
+      (s, keys) => ({
         ...keys,
         signature: sign(
-          advertisedKeysPayload(randomBytesOf(12, 32), BAD, keys.encryptionKey, keys.maskingKey),
+          advertisedKeysPayload(
+            randomBytesOf(12, 32),
+            s.planDigest,
+            BAD,
+            keys.encryptionKey,
+            keys.maskingKey,
+            keys.graphCommitment,
+          ),
           identityOf(BAD).secretKey,
         ),
       }),
+    ],
+    [
+      'keys signed over another round plan',
+      (s, keys) => ({
+        ...keys,
+        signature: sign(
+          advertisedKeysPayload(
+            s.sessionId,
+            randomBytesOf(14, 32),
+            BAD,
+            keys.encryptionKey,
+            keys.maskingKey,
+            keys.graphCommitment,
+          ),
+          identityOf(BAD).secretKey,
+        ),
+      }),
+    ],
+    [
+      'a graph commitment swapped after signing',
+      (_s, keys) => ({ ...keys, graphCommitment: flipByte(keys.graphCommitment) }),
     ],
     [
       'keys signed by another identity',
       (s, keys) => ({
         ...keys,
         signature: sign(
-          advertisedKeysPayload(s.sessionId, BAD, keys.encryptionKey, keys.maskingKey),
+          advertisedKeysPayload(
+            s.sessionId,
+            s.planDigest,
+            BAD,
+            keys.encryptionKey,
+            keys.maskingKey,
+            keys.graphCommitment,
+          ),
           identityOf(OUTSIDER).secretKey,
         ),
       }),
@@ -274,12 +329,18 @@ describe('AdvertiseKeys', () => {
   }
 
   /** Keys replaced and signed properly with BAD's own identity: only their form is wrong. */
-  const signedKeys = (s: Session, encryptionKey: Uint8Array, maskingKey: Uint8Array): AdvertiseKeys => ({
+  const signedKeys = (
+    s: Session,
+    encryptionKey: Uint8Array,
+    maskingKey: Uint8Array,
+    graphCommitment: Uint8Array = randomBytesOf(15, 32),
+  ): AdvertiseKeys => ({
     kind: 'advertise-keys',
     encryptionKey,
     maskingKey,
+    graphCommitment,
     signature: sign(
-      advertisedKeysPayload(s.sessionId, BAD, encryptionKey, maskingKey),
+      advertisedKeysPayload(s.sessionId, s.planDigest, BAD, encryptionKey, maskingKey, graphCommitment),
       identityOf(BAD).secretKey,
     ),
   });
@@ -289,6 +350,18 @@ describe('AdvertiseKeys', () => {
     ['a 33-byte masking key', (keys) => [keys.encryptionKey, Uint8Array.from([...keys.maskingKey, 0])]],
     ['empty keys', () => [new Uint8Array(0), new Uint8Array(0)]],
   ];
+
+  test('a 31-byte graph commitment, properly signed, is MalformedKeys', () => {
+    roundDroppingBad(
+      (s) =>
+        substitute(s, BAD, 'advertise-keys', ([keys]) => [
+          signedKeys(s, keys!.encryptionKey, keys!.maskingKey, randomBytesOf(16, 31)),
+        ]),
+      DropReason.MalformedKeys,
+      'advertise-keys',
+      without(BAD),
+    );
+  });
   for (const [what, keysOf] of malformedKeys) {
     test(`${what} is MalformedKeys`, () => {
       roundDroppingBad(
@@ -475,11 +548,16 @@ describe('consistency signature', () => {
     ['a flipped byte', (_s, signature) => flipByte(signature, 10)],
     [
       'a signature over another list',
-      (s) => sign(survivorListPayload(s.sessionId, without(BAD)), identityOf(BAD).secretKey),
+      (s) =>
+        sign(survivorListPayload(s.sessionId, rosterDigestOf(s), without(BAD)), identityOf(BAD).secretKey),
+    ],
+    [
+      'a signature over another roster',
+      (s) => sign(survivorListPayload(s.sessionId, randomBytesOf(17, 32), IDS), identityOf(BAD).secretKey),
     ],
     [
       'another client’s signature',
-      (s) => sign(survivorListPayload(s.sessionId, IDS), identityOf(2).secretKey),
+      (s) => sign(survivorListPayload(s.sessionId, rosterDigestOf(s), IDS), identityOf(2).secretKey),
     ],
   ];
   for (const [what, forge] of forgeries) {
@@ -631,6 +709,8 @@ describe('corrupted unmask shares', () => {
     share: Uint8Array;
     secret: 'selfSeed' | 'maskKey';
     dropped?: ClientId;
+    /** Responders allowed to answer (default: as many as the server waits for). */
+    stopAfter?: number;
   }): { s: Session; answered: ClientId[] } {
     assert.deepEqual({ degree: COMPLETE.degree, threshold: COMPLETE.threshold }, { degree: 9, threshold: 6 });
     const s = new Session({ ids: IDS, parameters: COMPLETE, sessionTag: nextTag++, dimension: DIMENSION });
@@ -646,7 +726,7 @@ describe('corrupted unmask shares', () => {
     assert.equal(s.server.phase, 'unmasking');
     const answered: ClientId[] = [];
     for (const id of IDS.filter((x) => x !== OWNER && s.held.some((o) => o.to === x))) {
-      if (s.server.phase !== 'unmasking') break;
+      if (s.server.phase !== 'unmasking' || answered.length === options.stopAfter) break;
       answered.push(id);
       s.deliver({ to: id, message: s.take(id, 'unmask-request') });
     }
@@ -695,11 +775,17 @@ describe('corrupted unmask shares', () => {
     assertCompletesDespite(s, answered, 17, IDS);
   });
 
-  test('a random 33-byte self-seed share from a middle holder is skipped when t + 1 shares exist', () => {
+  test('a self-seed share that is not a field element drops and names its holder; the round completes', () => {
     const share = randomBytesOf(22, SHARE_BYTES);
-    const { s, answered } = corruptedRound({ holder: 7, owner: OWNER, share, secret: 'selfSeed' });
-    assert.equal(rankAmong(answered, 7), 3);
-    assertCompletesDespite(s, answered, 7, IDS);
+    share[0] = 0xff; // >= 2^257 > p: an honest holder range-checked every share it kept
+    const { s } = corruptedRound({ holder: 7, owner: OWNER, share, secret: 'selfSeed' });
+    assert.deepEqual(drops(s), [drop(7, DropReason.MalformedUnmaskResponse, 'unmasking')]);
+    assertToldDropped(s, 7, DropReason.MalformedUnmaskResponse);
+    const result = assertExactRound(s, IDS, without(7));
+    assert.deepEqual(
+      [...result.culprits].map(([id, c]) => [id, CulpritReason[c.reason]]),
+      [[7, 'MalformedUnmaskShare']],
+    );
   });
 
   test('a corrupted self-seed share from a middle holder is skipped when t + 1 shares exist', () => {
@@ -734,7 +820,7 @@ describe('corrupted unmask shares', () => {
     assertCompletesDespite(s, answered, 7, without(DROPPED));
   });
 
-  test('with only t shares, one corrupted, the session aborts with InconsistentShares', () => {
+  test('with only t shares, one corrupted, the server waits for a spare share and completes', () => {
     // Client 2 answers first, so its own secret gets shares only from the t responders after it.
     const { s, answered } = corruptedRound({
       holder: 5,
@@ -742,16 +828,37 @@ describe('corrupted unmask shares', () => {
       share: plausibleShare(26),
       secret: 'selfSeed',
     });
-    assert.equal(answered.length, COMPLETE.threshold + 1);
-    assert.equal(s.server.phase, 'ready');
-    assert.throws(
-      () => s.server.finish(),
-      (error: unknown) =>
-        error instanceof SecAggAbortedError && error.reason === AbortReason.InconsistentShares,
-    );
+    // After t + 1 answers every other secret is verified, but 2's is not: the server keeps waiting.
+    assert.equal(answered.length, COMPLETE.threshold + 2);
+    assert.deepEqual(drops(s), []);
+    const result = assertExactRound(s, IDS, IDS);
+    // One wrong share for one owner: a single corrupt holder could frame no one, so no one is named.
+    assert.deepEqual([...result.culprits], []);
+  });
+
+  test('with only t shares, one corrupted, and no one left to answer, the session aborts with InconsistentShares', () => {
+    const { s } = corruptedRound({
+      holder: 5,
+      owner: 2,
+      share: plausibleShare(27),
+      secret: 'selfSeed',
+      stopAfter: COMPLETE.threshold + 1,
+    });
+    assert.equal(s.server.phase, 'unmasking');
+    assert.deepEqual(s.server.waitingFor, [19, 23, 29]);
+    s.record(s.server.deadline());
     assert.equal(s.server.phase, 'aborted');
     assert.equal(s.server.abortError?.reason, AbortReason.InconsistentShares);
     assert.throws(() => s.server.finish(), LocalProtocolError);
+    const told = s.sent
+      .filter((o) => o.message.kind === 'abort' && /\(InconsistentShares\)/.test(o.message.reason))
+      .map((o) => o.to);
+    // The silent ones were dropped by the deadline and told so; everyone else learns why it ended.
+    assert.deepEqual(told, without(19, 23, 29));
+    assert.deepEqual(
+      drops(s),
+      [19, 23, 29].map((id) => drop(id, DropReason.Timeout, 'unmasking')),
+    );
   });
 });
 

@@ -5,7 +5,6 @@ import { cryptoReady } from '../../../aggregation/crypto/sodium.js';
 import { SHARE_BYTES } from '../../../aggregation/crypto/shamir.js';
 import { sign } from '../../../aggregation/crypto/signature.js';
 import {
-  NeighbourGraph,
   validateParameters,
   type ClientId,
   type ClientMessage,
@@ -16,7 +15,7 @@ import {
   type SharesForYou,
   type UnmaskRequest,
 } from '../../../aggregation/secagg/index.js';
-import { graphSeed, survivorListPayload } from '../../../aggregation/secagg/transcript.js';
+import { rosterDigest, survivorListPayload } from '../../../aggregation/secagg/transcript.js';
 import { flipByte, identityOf, randomBytesOf, Session, type SessionOptions } from './helpers.js';
 
 await cryptoReady();
@@ -87,6 +86,31 @@ function assertRefused(
   }
 }
 
+/**
+ * The target is handed `forged` in place of its genuine roster. Signatures cannot be checked before the
+ * nonces fix the graph, so it reveals its nonce (which discloses nothing) and then refuses when the
+ * genuine nonces arrive: no share ciphertext ever leaves it.
+ */
+function refusedAtNonces(s: Session, client: SecAggClient, forged: Roster, pattern: RegExp): void {
+  const reply = client.handle(forged);
+  assert.deepEqual(
+    reply.map((m) => m.kind),
+    ['graph-nonce'],
+  );
+  s.send(TARGET, reply);
+  s.hold = (to, message) => to === TARGET && message.kind === 'graph-nonces';
+  s.run();
+  const nonces = s.take(TARGET, 'graph-nonces');
+  assertRefused(client, client.handle(nonces), pattern, nonces);
+}
+
+/** The client kept going but rejected exactly `rejected`: its only message is that share check. */
+function assertRejected(client: SecAggClient, reply: ClientMessage[], rejected: readonly ClientId[]): void {
+  assert.equal(client.abortReason, undefined);
+  assert.equal(client.phase, 'masked-input');
+  assert.deepEqual(reply, [{ kind: 'share-check', rejected }]);
+}
+
 /** The refusal for a survivor list with only `count` valid signatures that count. */
 function tooFewSignatures(count: number): RegExp {
   return new RegExp(
@@ -94,12 +118,19 @@ function tooFewSignatures(count: number): RegExp {
   );
 }
 
+/** Digest of the roster the session's graph came from, as its clients sign it in R3. */
+function rosterDigestOf(s: Session): Uint8Array {
+  const roster = s.roster();
+  return rosterDigest(s.sessionId, roster.attempt, roster.entries);
+}
+
 function signedBy(
-  sessionId: Uint8Array,
+  s: Session,
   survivors: readonly ClientId[],
   signers: readonly ClientId[],
+  digestOfRoster: Uint8Array = rosterDigestOf(s),
 ): UnmaskRequest['signatures'] {
-  const payload = survivorListPayload(sessionId, survivors);
+  const payload = survivorListPayload(s.sessionId, digestOfRoster, survivors);
   return signers.map((signer) => ({ signer, signature: sign(payload, identityOf(signer).secretKey) }));
 }
 
@@ -232,7 +263,7 @@ describe('unmask request: the signed survivor list', () => {
 
   test('refuses signatures made with a key that is not the named signer’s identity', () => {
     const { s, client, genuine } = unmaskRequest();
-    const payload = survivorListPayload(s.sessionId, genuine.survivors);
+    const payload = survivorListPayload(s.sessionId, rosterDigestOf(s), genuine.survivors);
     const forgedSignatures = genuine.signatures.map(({ signer }) => ({
       signer,
       signature: sign(payload, identityOf(NON_MEMBER).secretKey),
@@ -243,9 +274,9 @@ describe('unmask request: the signed survivor list', () => {
 
   test('counts neither a repeated signature nor one by a client off the survivor list', () => {
     const { s, client, genuine } = unmaskRequest();
-    const [by10, by20, by40] = signedBy(s.sessionId, genuine.survivors, [10, 20, 40]);
+    const [by10, by20, by40] = signedBy(s, genuine.survivors, [10, 20, 40]);
     // DROPPED's identity really signed this list, but DROPPED is not on it.
-    const [byDropped] = signedBy(s.sessionId, genuine.survivors, [DROPPED]);
+    const [byDropped] = signedBy(s, genuine.survivors, [DROPPED]);
     const padded = [by10!, by10!, by10!, by20!, by40!, byDropped!];
     assertRefused(client, client.handle({ ...genuine, signatures: padded }), tooFewSignatures(3), genuine);
   });
@@ -269,7 +300,7 @@ describe('unmask request: the signed survivor list', () => {
     const forged: UnmaskRequest = {
       ...genuine,
       survivors,
-      signatures: signedBy(s.sessionId, survivors, [10, 20, 40, 50, 60, 70]),
+      signatures: signedBy(s, survivors, [10, 20, 40, 50, 60, 70]),
       selfSeedOwners: [10, 20, 40, 50, 60, 70],
       maskKeyOwners: [],
     };
@@ -294,11 +325,12 @@ describe('replay from another session', () => {
     const mineB = b.genuine.entries.find((e) => e.id === TARGET)!;
     assert.deepEqual(mineA.encryptionKey, mineB.encryptionKey);
     assert.deepEqual(mineA.maskingKey, mineB.maskingKey);
+    assert.deepEqual(mineA.graphCommitment, mineB.graphCommitment);
     assert.notDeepEqual(a.s.sessionId, b.s.sessionId);
-    assertRefused(b.client, b.client.handle(a.genuine), /keys of client 10 are not signed by it/, b.genuine);
+    refusedAtNonces(b.s, b.client, a.genuine, /keys of client 10 are not signed by it/);
   });
 
-  test('refuses a share ciphertext captured in another session', () => {
+  test('rejects a share ciphertext captured in another session', () => {
     const a = heldAt('shares-for-you', { session: sessionA() });
     const b = heldAt('shares-for-you', { session: sessionB() });
     const fromA = a.genuine.ciphertexts.find((c) => c.sender === 10)!;
@@ -306,13 +338,18 @@ describe('replay from another session', () => {
       kind: 'shares-for-you',
       ciphertexts: b.genuine.ciphertexts.map((c) => (c.sender === 10 ? fromA : c)),
     };
-    assertRefused(b.client, b.client.handle(forged), /share from client 10 fails authentication/, b.genuine);
+    assertRejected(b.client, b.client.handle(forged), [10]);
   });
 
-  test('refuses all of another session’s share ciphertexts', () => {
+  test('refuses all of another session’s share ciphertexts: too few valid shares to be unmasked', () => {
     const a = heldAt('shares-for-you', { session: sessionA() });
     const b = heldAt('shares-for-you', { session: sessionB() });
-    assertRefused(b.client, b.client.handle(a.genuine), /fails authentication/, b.genuine);
+    assertRefused(
+      b.client,
+      b.client.handle(a.genuine),
+      /only 0 neighbours shared keys \(shares of 10, 20, 40, 50, 60, 70 did not open\); threshold is 4/,
+      b.genuine,
+    );
   });
 
   test('refuses a survivor list and signatures from another session', () => {
@@ -344,50 +381,58 @@ describe('share ciphertexts', () => {
     ['body', 40],
     ['tag', -1],
   ] as const) {
-    test(`refuses a ciphertext with one flipped byte in its ${where}`, () => {
+    test(`rejects (does not abort on) a ciphertext with one flipped byte in its ${where}`, () => {
       const { client, genuine } = allHeld();
       const original = genuine.ciphertexts.find((c) => c.sender === 10)!.ciphertext;
       const tampered = flipByte(original, at < 0 ? original.length + at : at);
-      assertRefused(
-        client,
-        client.handle(replacing(genuine, 10, tampered)),
-        /share from client 10 fails authentication/,
-        genuine,
-      );
+      assertRejected(client, client.handle(replacing(genuine, 10, tampered)), [10]);
     });
   }
 
-  test('refuses a ciphertext addressed to another recipient', () => {
+  test('rejects a ciphertext addressed to another recipient', () => {
     const { s, client, genuine } = allHeld();
     const to20 = s.take(20, 'shares-for-you');
     const fromTenTo20 = to20.ciphertexts.find((c) => c.sender === 10)!.ciphertext;
-    assertRefused(
-      client,
-      client.handle(replacing(genuine, 10, fromTenTo20)),
-      /share from client 10 fails authentication/,
-      genuine,
-    );
+    assertRejected(client, client.handle(replacing(genuine, 10, fromTenTo20)), [10]);
   });
 
-  test('refuses a ciphertext relabelled as coming from another sender', () => {
+  test('rejects a ciphertext relabelled as coming from another sender', () => {
     const { client, genuine } = allHeld();
     const fromTen = genuine.ciphertexts.find((c) => c.sender === 10)!.ciphertext;
-    assertRefused(
-      client,
-      client.handle(replacing(genuine, 20, fromTen)),
-      /share from client 20 fails authentication/,
-      genuine,
-    );
+    assertRejected(client, client.handle(replacing(genuine, 20, fromTen)), [20]);
   });
 
-  test('refuses a truncated ciphertext', () => {
+  test('rejects a truncated ciphertext', () => {
     const { client, genuine } = allHeld();
+    assertRejected(client, client.handle(replacing(genuine, 10, new Uint8Array(39))), [10]);
+  });
+
+  test('refuses a mask-with list naming a peer whose share it rejected', () => {
+    const { s, client, genuine } = allHeld();
+    const tampered = flipByte(genuine.ciphertexts.find((c) => c.sender === 10)!.ciphertext, 40);
+    const check = client.handle(replacing(genuine, 10, tampered));
+    assertRejected(client, check, [10]);
+    const forged: ServerMessage = { kind: 'mask-with', peers: [10, 20, 40, 50, 60, 70] };
     assertRefused(
       client,
-      client.handle(replacing(genuine, 10, new Uint8Array(39))),
-      /share from client 10 fails authentication/,
-      genuine,
+      client.handle(forged),
+      /mask-with names client 10, whose valid shares this client lacks/,
     );
+    assert.ok(s.produced.get(TARGET)!.every((m) => m.kind !== 'masked-input'));
+  });
+
+  test('refuses a mask-with list shorter than the threshold', () => {
+    const { client, genuine } = allHeld();
+    assertRejected(client, client.handle(genuine), []);
+    const forged: ServerMessage = { kind: 'mask-with', peers: [10, 20, 40] };
+    assertRefused(client, client.handle(forged), /mask-with names 3 peers; threshold is 4/);
+  });
+
+  test('refuses an unsorted mask-with list', () => {
+    const { client, genuine } = allHeld();
+    assertRejected(client, client.handle(genuine), []);
+    const forged: ServerMessage = { kind: 'mask-with', peers: [20, 10, 40, 50, 60, 70] };
+    assertRefused(client, client.handle(forged), /mask-with list is not sorted/);
   });
 
   test('refuses two ciphertexts from the same sender', () => {
@@ -420,7 +465,7 @@ describe('share ciphertexts', () => {
 
 describe('roster', () => {
   const rosterHeld = (): { s: Session; client: SecAggClient; genuine: Roster } => heldAt('roster');
-  const withEntries = (entries: Roster['entries']): Roster => ({ kind: 'roster', entries });
+  const withEntries = (entries: Roster['entries']): Roster => ({ kind: 'roster', attempt: 1, entries });
 
   test('refuses a roster that alters its encryption key', () => {
     const { client, genuine } = rosterHeld();
@@ -465,42 +510,28 @@ describe('roster', () => {
     assertRefused(client, client.handle(withEntries(entries)), /client 99, which is not a member/, genuine);
   });
 
-  test('refuses a roster naming a non-member even where it falls outside its neighbourhood', () => {
-    // The server picks the phantom's key bytes, and so the graph seed, until the phantom lands outside
-    // the target's neighbourhood (where its entry would escape the per-neighbour signature check).
+  test('refuses a roster naming a non-member even where it would fall outside its neighbourhood', () => {
+    // Membership is checked for every entry before any nonce is revealed: with the graph not yet fixed,
+    // a phantom cannot count on landing outside the neighbourhood whose signatures get checked.
     const s = new Session({ ids: SPARSE_IDS, parameters: SPARSE, sessionTag: 2 });
     const { client, genuine } = heldAt('roster', { session: s, target: 3 });
-    let entries: Roster['entries'] | undefined;
-    for (let attempt = 0; attempt < 64 && entries === undefined; attempt++) {
-      const phantom = {
-        id: NON_MEMBER,
-        encryptionKey: randomBytesOf(2 * attempt, 32),
-        maskingKey: randomBytesOf(2 * attempt + 1, 32),
-        signature: new Uint8Array(64),
-      };
-      const candidate = [...genuine.entries, phantom];
-      const graph = new NeighbourGraph(
-        candidate.map((e) => e.id),
-        SPARSE.degree,
-        graphSeed(s.sessionId, candidate),
-      );
-      if (!graph.areNeighbours(3, NON_MEMBER)) entries = candidate;
-    }
-    assert.ok(entries !== undefined, 'no phantom key places the non-member outside the neighbourhood');
+    const phantom = {
+      id: NON_MEMBER,
+      encryptionKey: randomBytesOf(1, 32),
+      maskingKey: randomBytesOf(2, 32),
+      graphCommitment: randomBytesOf(3, 32),
+      signature: new Uint8Array(64),
+    };
+    const entries = [...genuine.entries, phantom];
     assertRefused(client, client.handle(withEntries(entries)), /client 99, which is not a member/, genuine);
   });
 
-  test('refuses a roster in which a neighbour’s key was replaced', () => {
-    const { client, genuine } = rosterHeld();
+  test('refuses a roster in which a neighbour’s key was replaced, before sending any share', () => {
+    const { s, client, genuine } = rosterHeld();
     const entries = genuine.entries.map((e) =>
       e.id === 40 ? { ...e, encryptionKey: randomBytesOf(1, 32) } : e,
     );
-    assertRefused(
-      client,
-      client.handle(withEntries(entries)),
-      /keys of client 40 are not signed by it/,
-      genuine,
-    );
+    refusedAtNonces(s, client, withEntries(entries), /keys of client 40 are not signed by it/);
   });
 
   test('refuses a roster too small for the threshold', () => {
@@ -599,11 +630,11 @@ describe('messages out of turn', () => {
 
   test('refuses an unmask request while awaiting the roster', () => {
     const { client, genuine } = heldAt('roster');
-    assert.equal(client.phase, 'share-keys');
+    assert.equal(client.phase, 'graph-nonce');
     assertRefused(
       client,
       client.handle(forgedRequest),
-      /expected roster in phase share-keys, got unmask-request/,
+      /expected roster in phase graph-nonce, got unmask-request/,
       genuine,
     );
   });
@@ -614,7 +645,7 @@ describe('messages out of turn', () => {
     assertRefused(
       client,
       client.handle(roster),
-      /expected shares-for-you in phase masked-input, got roster/,
+      /expected shares-for-you in phase share-check, got roster/,
       genuine,
     );
   });

@@ -29,7 +29,9 @@ await cryptoReady();
 const CASES = 1000;
 const DROP_POINTS: DropPoint[] = [
   'advertise-keys',
+  'graph-nonce',
   'share-keys',
+  'share-check',
   'masked-input',
   'masked-input-partial',
   'consistency-check',
@@ -37,7 +39,9 @@ const DROP_POINTS: DropPoint[] = [
 ];
 const BEFORE_INPUT = new Set<DropPoint>([
   'advertise-keys',
+  'graph-nonce',
   'share-keys',
+  'share-check',
   'masked-input',
   'masked-input-partial',
 ]);

@@ -21,10 +21,18 @@ minimumClients: 6
 secureAggregation: { expectedDropout: 0.2, quantization: { clipRange: 1, levels: 1048577 } }
 serverOptimizer: { kind: fedavg, learningRate: 1 }
 training: { clipNorm: 1, exampleCap: 100 }
-deadlines: { shareKeys: 3000, maskedInput: 3000, consistencyCheck: 3000, unmasking: 3000 }
+deadlines: { graphNonce: 3000, shareKeys: 3000, shareCheck: 3000, maskedInput: 3000, consistencyCheck: 3000, unmasking: 3000 }
 `;
 
-for (const phase of ['advertise-keys', 'share-keys', 'masked-input', 'consistency-check', 'unmasking']) {
+for (const phase of [
+  'advertise-keys',
+  'graph-nonce',
+  'share-keys',
+  'share-check',
+  'masked-input',
+  'consistency-check',
+  'unmasking',
+]) {
   test(`a member stopped as ${phase} begins: the model moves by FedAvg of the summed members`, async () => {
     const run = await federate(CONFIG, trainers, undefined, (event, kill) => {
       if (event['event'] === 'round-phase' && event['phase'] === phase) kill(3);
