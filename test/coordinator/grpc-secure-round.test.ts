@@ -17,7 +17,7 @@ import {
 import { CohortConnection } from '../../client-sdk/connection.js';
 import { SecureRoundRunner, type RoundOutcome } from '../../client-sdk/secure-round-runner.js';
 import { CoordinatorService } from '../../coordinator/grpc/service.js';
-import { Membership } from '../../coordinator/membership.js';
+import { signedFederation } from './signed-federation.js';
 import type { PhaseDeadlines } from '../../coordinator/secure-round.js';
 import { loadCohortProto } from '../../proto/load.js';
 
@@ -40,14 +40,7 @@ const DEADLINES: PhaseDeadlines = {
 const identities: SigningKeyPair[] = Array.from({ length: MEMBERS }, (_, i) =>
   signingKeyPairFromSeed(seedFromNumber(300 + i)),
 );
-const membership = new Membership(
-  'test-consortium',
-  identities.map((identity, i) => ({
-    index: i + 1,
-    name: `hospital-${i + 1}`,
-    identityKey: identity.publicKey,
-  })),
-);
+const { membership, trust } = signedFederation('test-consortium', identities);
 
 function inputOf(round: number, id: ClientId): Uint32Array {
   const words = new Uint32Array(DIMENSION);
@@ -84,7 +77,7 @@ interface Member {
 async function connectAll(crash: (id: ClientId) => boolean = () => false): Promise<Member[]> {
   const members = await Promise.all(
     identities.map(async (identity, i) => {
-      const connection = await CohortConnection.connect(address, identity);
+      const connection = await CohortConnection.connect(address, identity, trust);
       assert.equal(connection.memberIndex, i + 1);
       const member: Member = { connection, outcomes: [] };
       const runner = new SecureRoundRunner(
@@ -205,7 +198,7 @@ describe('hostile calls get the right status and name the field', () => {
   test('a message for another round is FAILED_PRECONDITION; malformed keys are INVALID_ARGUMENT naming the field', async () => {
     const members = await connectAll();
     const round = startRound(4);
-    const intruder = await CohortConnection.connect(address, identities[0]!);
+    const intruder = await CohortConnection.connect(address, identities[0]!, trust);
     await assert.rejects(
       intruder.call('AdvertiseKeys', {
         round_id: new Uint8Array(32).fill(7),
