@@ -216,11 +216,15 @@ export function verifySignedManifest(
 ): VerifiedManifest {
   let value: unknown = input;
   if (typeof input === 'string' || input instanceof Uint8Array) {
-    const text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: false }).decode(input);
     try {
+      const text =
+        typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: true }).decode(input);
       value = JSON.parse(text);
     } catch (error) {
-      throw new ManifestError('json', `not JSON (${error instanceof Error ? error.message : String(error)})`);
+      throw new ManifestError(
+        'json',
+        `not UTF-8 JSON (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
   }
   const parsed = signedManifestSchema.safeParse(value);

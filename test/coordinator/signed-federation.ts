@@ -1,4 +1,9 @@
-import { seedFromNumber, signingKeyPairFromSeed, type SigningKeyPair } from '../../aggregation/index.js';
+import {
+  cryptoReady,
+  seedFromNumber,
+  signingKeyPairFromSeed,
+  type SigningKeyPair,
+} from '../../aggregation/index.js';
 import { federationManifestOf, type FederationConfig } from '../../coordinator/config/index.js';
 import { Membership } from '../../coordinator/membership.js';
 import {
@@ -11,6 +16,7 @@ import { modelSpecJson, type ModelSpec } from '../../proto/model-spec.js';
 
 /** Test code not a test file: federations whose coordinator serves a manifest signed by a test operator. */
 
+await cryptoReady();
 export const TEST_OPERATOR: SigningKeyPair = signingKeyPairFromSeed(seedFromNumber(0x0be7a70));
 
 /** A manifest listing `identities` as members 1..N, with a plain secure-mode threat model. */
