@@ -39,9 +39,17 @@ function refused(
   );
 }
 
+type Editable = Record<string, unknown> & {
+  manifest: {
+    members: { identityKey: string }[];
+    threatModel: Record<string, unknown>;
+    privacy: Record<string, unknown>;
+  };
+};
+
 /** `signed` with a change applied to a deep copy, as an attacker editing the file would. */
-function tampered(change: (s: { manifest: Record<string, any> } & Record<string, any>) => void): unknown {
-  const copy = JSON.parse(JSON.stringify(signed)) as { manifest: Record<string, any> } & Record<string, any>;
+function tampered(change: (s: Editable) => void): unknown {
+  const copy = JSON.parse(JSON.stringify(signed)) as Editable;
   change(copy);
   return copy;
 }
@@ -92,7 +100,7 @@ describe('signed manifest', () => {
   test('every tampering is refused, naming what failed', () => {
     const other = hex(members[3]!.publicKey);
     refused(
-      tampered((s) => (s.manifest.members[0].identityKey = other.replace(/^../, 'ab'))),
+      tampered((s) => (s.manifest.members[0]!.identityKey = other.replace(/^../, 'ab'))),
       pinA,
       'signature',
       /signature: does not verify/,
