@@ -4,7 +4,8 @@
  * takes part in rounds until its standard input closes. Also the member host of the multi-process
  * tests: `--first I` numbers the members from I, `--delay-ms M` holds every pushed event M ms (in
  * order) so a test can kill the process inside a chosen protocol phase.
- *   node dist/bench/grpc-members.js --address 127.0.0.1:PORT --clients N --dim D [--first 1] [--delay-ms 0]
+ *   node dist/bench/grpc-members.js --address 127.0.0.1:PORT --clients N --dim D --manifest-sha256 HEX
+ *        [--first 1] [--delay-ms 0]
  */
 import { seededRandom, seedFromNumber, signingKeyPairFromSeed } from '../aggregation/index.js';
 import { cryptoReady } from '../aggregation/crypto/sodium.js';
@@ -21,12 +22,13 @@ const clients = argNumber('--clients', 50);
 const dimension = argNumber('--dim', 1_000_000);
 const first = argNumber('--first', 1);
 const delayMs = argNumber('--delay-ms', 0);
+const trust = { manifestSha256: new Uint8Array(Buffer.from(argString('--manifest-sha256', ''), 'hex')) };
 
 const connections = await Promise.all(
   Array.from({ length: clients }, async (_, i) => {
     const id = first + i;
     const identity = signingKeyPairFromSeed(seedFromNumber(id));
-    const connection = await CohortConnection.connect(address, identity);
+    const connection = await CohortConnection.connect(address, identity, trust);
     const runner = new SecureRoundRunner(
       connection,
       identity,

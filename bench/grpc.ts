@@ -29,6 +29,7 @@ import { ParallelMaskRemover } from '../coordinator/parallel-unmask.js';
 import { loadCohortProto } from '../proto/load.js';
 import { argNumber } from './args.js';
 import { benchInput } from './grpc-input.js';
+import { benchManifest } from './grpc-manifest.js';
 
 await ensureMallocTuning();
 await cryptoReady();
@@ -46,9 +47,11 @@ const roundId = seedFromNumber(4242);
 const input = (id: ClientId): Uint32Array => benchInput(id, dimension);
 
 const remover = await ParallelMaskRemover.start(argNumber('--threads', 2));
+const manifest = benchManifest('bench', clients);
 const membership = new Membership(
   'bench',
   ids.map((id) => ({ index: id, name: `m${id}`, identityKey: identities.get(id)!.publicKey })),
+  manifest,
 );
 const service = new CoordinatorService(membership);
 const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 2 ** 20 });
@@ -69,6 +72,8 @@ const members = spawn(
     String(clients),
     '--dim',
     String(dimension),
+    '--manifest-sha256',
+    Buffer.from(manifest.sha256).toString('hex'),
   ],
   { stdio: ['pipe', 'pipe', 'inherit'] },
 );

@@ -8,6 +8,8 @@ import { encodeUpdateChunk } from '../proto/update-codec.js';
 import { parseModelSpec, type ModelSpec } from '../proto/model-spec.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { CohortConnection, type WireCoordinatorEvent } from './connection.js';
+import { ManifestError, type ManifestPin } from '../proto/federation-manifest.js';
+import { constantTimeEqual } from '../aggregation/crypto/bytes.js';
 import { SecureRoundRunner, type RoundStarted } from './secure-round-runner.js';
 import { tfjsTrainer, type LocalTrainer } from './trainer.js';
 import type { TF, TrainingData } from './training/index.js';
@@ -40,6 +42,12 @@ export interface TlsOptions {
 }
 
 export interface CohortClientOptions {
+  /**
+   * What the member believes instead of the coordinator: the operator's Ed25519 public key, or the
+   * SHA-256 of the exact federation manifest. Every join checks the coordinator's signed manifest
+   * against it; after the first, the manifest may not change for the life of the client.
+   */
+  readonly trust: ManifestPin;
   /** Omit for plaintext on a trusted network (loopback, a VPN); set for TLS. */
   readonly tls?: TlsOptions;
   /** Source of masks, key pairs and stochastic rounding; the OS CSPRNG unless a test seeds it. */
@@ -80,14 +88,19 @@ export class CohortClient {
   static async connect(
     address: string,
     identity: SigningKeyPair,
-    options: CohortClientOptions = {},
+    options: CohortClientOptions,
   ): Promise<CohortClient> {
-    const connection = await connectWithBackoff(address, identity, options);
+    const connection = await connectWithBackoff(address, identity, options, undefined);
     return new CohortClient(address, identity, options, connection);
   }
 
   get memberIndex(): number {
     return this.connection.memberIndex;
+  }
+
+  /** The signed manifest this member verified at its first join, and holds every rejoin to. */
+  get manifest(): CohortConnection['manifest'] {
+    return this.connection.manifest;
   }
 
   /** Trains with TF.js on `data` every round until the federation ends; resolves with the final global model. */
@@ -105,7 +118,12 @@ export class CohortClient {
       this.connection.close();
       if (this.stopped) throw new Error('the member stopped before the federation finished');
       emit({ type: 'disconnected', reason: ending.reason });
-      this.connection = await connectWithBackoff(this.address, this.identity, this.options);
+      this.connection = await connectWithBackoff(
+        this.address,
+        this.identity,
+        this.options,
+        this.connection.manifestSha256,
+      );
       emit({ type: 'connected', member: this.memberIndex, federation: this.connection.federation });
     }
   }
@@ -257,19 +275,27 @@ export class CohortClient {
   }
 }
 
+/**
+ * Joins, retrying while the coordinator is unreachable. A manifest problem is never retried: a
+ * coordinator serving a manifest the member cannot trust will not start serving a good one by asking
+ * again. `established` is the manifest of the first join; a rejoin must find the same one.
+ */
 async function connectWithBackoff(
   address: string,
   identity: SigningKeyPair,
   options: CohortClientOptions,
+  established: Uint8Array | undefined,
 ): Promise<CohortConnection> {
   const backoff = { ...DEFAULT_BACKOFF, ...options.reconnect };
   const random = options.random ?? systemRandom;
   const credentials = channelCredentials(options.tls);
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
+    let connection: CohortConnection;
     try {
-      return await CohortConnection.connect(address, identity, credentials);
+      connection = await CohortConnection.connect(address, identity, options.trust, credentials);
     } catch (error) {
+      if (error instanceof ManifestError) throw error;
       const code = (error as Partial<grpc.ServiceError>).code;
       if (code === undefined || !RETRYABLE.has(code)) throw error;
       if (Date.now() - started > backoff.giveUpAfterMs)
@@ -279,8 +305,21 @@ async function connectWithBackoff(
       const delayMs = backoffDelay(attempt, backoff, random);
       options.onEvent?.({ type: 'reconnecting', attempt, delayMs });
       await new Promise((r) => setTimeout(r, delayMs));
+      continue;
     }
+    if (established !== undefined && !constantTimeEqual(connection.manifestSha256, established)) {
+      connection.close();
+      throw new ManifestError(
+        'changed',
+        `the coordinator now serves manifest ${hex(connection.manifestSha256)}, not ${hex(established)} this member joined under`,
+      );
+    }
+    return connection;
   }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
 }
 
 export function channelCredentials(tls: TlsOptions | undefined): grpc.ChannelCredentials {

@@ -6,6 +6,13 @@ import type { WireMaskedInputChunk } from '../proto/codec.js';
 import { loadCohortProto } from '../proto/load.js';
 import type { WireUpdateChunk } from '../proto/update-codec.js';
 import { joinPayload } from '../proto/join.js';
+import {
+  ManifestError,
+  memberKeysOf,
+  verifySignedManifest,
+  type ManifestPin,
+  type VerifiedManifest,
+} from '../proto/federation-manifest.js';
 
 /** The subset of CoordinatorEvent a member acts on; `event` names the field that is set. */
 export type WireCoordinatorEvent = { event: string } & Record<string, unknown>;
@@ -44,15 +51,33 @@ export class CohortConnection {
     private readonly client: Client,
     readonly memberIndex: number,
     readonly federation: string,
-    readonly memberKeys: ReadonlyMap<number, Uint8Array>,
+    /** The signed manifest the Join answer carried, verified against the member's pin. */
+    readonly manifest: VerifiedManifest,
     token: string,
   ) {
     this.metadata.set('cohort-session', token);
   }
 
+  /** Peers' identity keys by member index, from the pinned manifest only (never JoinResponse.members). */
+  get memberKeys(): ReadonlyMap<number, Uint8Array> {
+    return (this.keys ??= memberKeysOf(this.manifest.manifest));
+  }
+  private keys: Map<number, Uint8Array> | undefined;
+
+  /** SHA-256 of the pinned manifest's canonical bytes. */
+  get manifestSha256(): Uint8Array {
+    return this.manifest.sha256;
+  }
+
+  /**
+   * Joins with a signed challenge, then checks the coordinator's signed manifest against `trust`, that
+   * it names the federation the coordinator runs, and that the member's own key is the member at the
+   * index the coordinator gave it. A failed check closes the channel and throws ManifestError.
+   */
   static async connect(
     address: string,
     identity: SigningKeyPair,
+    trust: ManifestPin,
     credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   ): Promise<CohortConnection> {
     const proto = loadCohortProto();
@@ -68,27 +93,38 @@ export class CohortConnection {
           error ? reject(error) : resolve(response),
         ),
       );
-    const challenge = await call<{ nonce: Uint8Array; federation: string }>('GetChallenge', {
-      identity_key: identity.publicKey,
-    });
-    const joined = await call<{
-      session_token: string;
-      member_index: number;
-      members: { member_index: number; identity_key: Uint8Array }[];
-    }>('Join', {
-      identity_key: identity.publicKey,
-      nonce: challenge.nonce,
-      signature: sign(joinPayload(challenge.federation, challenge.nonce), identity.secretKey),
-      client_version: 'cohort-sdk/0.1',
-    });
-    const keys = new Map(joined.members.map((m) => [m.member_index, new Uint8Array(m.identity_key)]));
-    return new CohortConnection(
-      client,
-      joined.member_index,
-      challenge.federation,
-      keys,
-      joined.session_token,
-    );
+    try {
+      const challenge = await call<{ nonce: Uint8Array; federation: string }>('GetChallenge', {
+        identity_key: identity.publicKey,
+      });
+      const joined = await call<{
+        session_token: string;
+        member_index: number;
+        signed_manifest: Uint8Array;
+      }>('Join', {
+        identity_key: identity.publicKey,
+        nonce: challenge.nonce,
+        signature: sign(joinPayload(challenge.federation, challenge.nonce), identity.secretKey),
+        client_version: 'cohort-sdk/0.1',
+      });
+      const manifest = checkManifest(
+        joined.signed_manifest,
+        trust,
+        challenge.federation,
+        joined.member_index,
+        identity,
+      );
+      return new CohortConnection(
+        client,
+        joined.member_index,
+        challenge.federation,
+        manifest,
+        joined.session_token,
+      );
+    } catch (error) {
+      client.close();
+      throw error;
+    }
   }
 
   /**
@@ -180,4 +216,29 @@ export class CohortConnection {
   close(): void {
     this.client.close();
   }
+}
+
+function checkManifest(
+  bytes: Uint8Array,
+  trust: ManifestPin,
+  federation: string,
+  memberIndex: number,
+  identity: SigningKeyPair,
+): VerifiedManifest {
+  if (bytes.length === 0)
+    throw new ManifestError('json', 'the coordinator sent none (JoinResponse.signed_manifest is empty)');
+  const verified = verifySignedManifest(bytes, trust);
+  if (verified.manifest.federation !== federation)
+    throw new ManifestError(
+      'federation',
+      `federation: the manifest is for ${JSON.stringify(verified.manifest.federation)}, the coordinator runs ${JSON.stringify(federation)}`,
+    );
+  const own = Buffer.from(identity.publicKey).toString('hex');
+  const listed = verified.manifest.members[memberIndex - 1];
+  if (listed?.identityKey !== own)
+    throw new ManifestError(
+      'not-member',
+      `members[${memberIndex - 1}]: the coordinator says this member is index ${memberIndex}, but the manifest lists ${listed === undefined ? 'no such member' : `key ${listed.identityKey} there`}, not ${own}`,
+    );
+  return verified;
 }

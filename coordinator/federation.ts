@@ -13,7 +13,7 @@ import {
 } from '../aggregation/privacy/index.js';
 import type { MaskRemover, SecAggParameters } from '../aggregation/secagg/index.js';
 import type { WeightedUpdateParams } from '../aggregation/vector/weighted-update.js';
-import type { ModelSpec } from '../proto/model-spec.js';
+import { modelSpecJson, type ModelSpec } from '../proto/model-spec.js';
 import type { FederationConfig } from './config/index.js';
 import type { CoordinatorService } from './grpc/service.js';
 import type { Membership } from './membership.js';
@@ -130,7 +130,7 @@ export class Federation {
         parameters: weights.length,
         plan: {
           modelSha256,
-          modelSpecJson: JSON.stringify(spec),
+          modelSpecJson: modelSpecJson(spec),
           training: {
             epochs: config.training.epochs,
             steps: config.training.steps,

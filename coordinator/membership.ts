@@ -11,6 +11,14 @@ export interface Member {
   readonly identityKey: Uint8Array;
 }
 
+/** The signed manifest the coordinator serves in every Join answer, and its hash. */
+export interface ServedManifest {
+  /** The signed manifest file's bytes (JoinResponse.signed_manifest). */
+  readonly bytes: Uint8Array;
+  /** SHA-256 of the manifest's canonical bytes: what members pin and round plans are bound to. */
+  readonly sha256: Uint8Array;
+}
+
 /** Why a join or a call was refused; the service maps each to a gRPC status code. */
 export class MembershipError extends Error {
   override readonly name = 'MembershipError';
@@ -37,8 +45,15 @@ export class Membership {
   constructor(
     readonly federation: string,
     readonly members: readonly Member[],
+    /** Whoever builds a Membership checked that the manifest lists exactly these members. */
+    readonly manifest: ServedManifest,
   ) {
     for (const m of members) this.byKey.set(hex(m.identityKey), m);
+  }
+
+  /** SHA-256 of the federation manifest the coordinator serves; round plan digests start from it. */
+  get manifestSha256(): Uint8Array {
+    return this.manifest.sha256;
   }
 
   member(index: ClientId): Member | undefined {

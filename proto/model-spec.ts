@@ -15,6 +15,14 @@ export type ModelSpec =
   /** A TensorFlow.js layers-model topology (model.json's `modelTopology`), for architectures beyond dense stacks. */
   | { readonly kind: 'tfjs-layers'; readonly topology: Record<string, unknown> };
 
+/**
+ * RoundStarted.model_spec_json exactly as the coordinator sends it; the federation manifest signs its
+ * SHA-256, so this one function writes both.
+ */
+export function modelSpecJson(spec: ModelSpec): string {
+  return JSON.stringify(spec);
+}
+
 /** A model_spec_json a member cannot build; `field` names the part at fault. */
 export class ModelSpecError extends Error {
   override readonly name = 'ModelSpecError';

@@ -11,6 +11,17 @@ const positive = () => {
   return z.number({ invalid_type_error: message, required_error: message }).finite(message).gt(0, message);
 };
 
+const budgetSchema = () =>
+  z
+    .object({
+      epsilon: positive(),
+      delta: z
+        .number({ invalid_type_error: 'expected a number in (0, 1)' })
+        .gt(0, 'expected a number in (0, 1)')
+        .lt(1, 'expected a number in (0, 1)'),
+    })
+    .strict();
+
 /**
  * `central`: the coordinator adds Gaussian noise of standard deviation noiseMultiplier × clipNorm to
  * the sum. `distributed`: each member adds Skellam noise before masking, calibrated so that the
@@ -21,16 +32,13 @@ export const privacySchema = z
   .object({
     mode: z.enum(['none', 'central', 'distributed']).default('none'),
     noiseMultiplier: positive().optional(),
-    budget: z
-      .object({
-        epsilon: positive(),
-        delta: z
-          .number({ invalid_type_error: 'expected a number in (0, 1)' })
-          .gt(0, 'expected a number in (0, 1)')
-          .lt(1, 'expected a number in (0, 1)'),
-      })
-      .strict()
-      .optional(),
+    budget: budgetSchema().optional(),
+    /**
+     * The budget each member holds itself to with its own accountant (signed into the federation
+     * manifest), whatever the coordinator reports; under distributed DP a member stops taking part
+     * before a round that would exceed it.
+     */
+    memberBudget: budgetSchema().optional(),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -15,6 +15,8 @@ import { runSimulate } from './simulate.js';
 import { writeIdentityFile } from '../../client-sdk/identity.js';
 import { runClient } from './run-client.js';
 import { runCoordinator } from './run-coordinator.js';
+import { signFederation, verifyFederation } from './federation-manifest.js';
+import type { ManifestPin } from '../../proto/federation-manifest.js';
 
 const HELP: Record<string, string> = {
   '': `cohort — federated learning with secure aggregation
@@ -23,9 +25,14 @@ Usage: cohort <command> [options]
 
 Commands:
   coordinator --config FILE      run a federation from its federation file
-  client --coordinator HOST:PORT --key FILE --dataset heart-disease --site SITE [--data-dir DIR]
+  client --coordinator HOST:PORT --key FILE (--operator-key HEX | --manifest-sha256 HEX)
+         --dataset heart-disease --site SITE [--data-dir DIR]
                                  run a hospital member with a built-in dataset
-  keygen --out FILE              make a member identity key (0600) and print its public key
+  keygen --out FILE              make a member identity or operator key (0600) and print its public key
+  federation sign --config FILE --key operator.key [--out FILE]
+                                 sign the federation manifest members pin
+  federation verify FILE (--operator-key HEX | --sha256 HEX) [--config FILE]
+                                 check a signed manifest as a member would
   datasets download NAME [--data-dir DIR]
                                  fetch heart-disease or breast-cancer from UCI, verifying SHA-256
   demo [--rounds N] [--optimizer fedavg|fedadam] [--json] [--data-dir DIR]
@@ -43,9 +50,16 @@ Run 'cohort <command> --help' for a command's options.`,
 Serves the federation described by the file: members, model, rounds, secure-aggregation and
 optimizer settings, deadlines, listen address and TLS. Resumes from the newest checkpoint in the
 file's dataDir. Writes one JSON log line per event (to logging.file, else stdout) and a progress
-line per round phase (members responding, elapsed) to stderr.`,
-  client: `cohort client --coordinator HOST:PORT --key member.key --dataset heart-disease --site SITE [--data-dir DIR]
+line per round phase (members responding, elapsed) to stderr. The file's signed manifest
+(manifest: FILE, from 'cohort federation sign') must describe it, or the coordinator refuses to start;
+insecureNoManifest: true runs without one, for development only.`,
+  client: `cohort client --coordinator HOST:PORT --key member.key (--operator-key HEX | --manifest-sha256 HEX)
+              --dataset heart-disease --site SITE [--data-dir DIR]
               [--tls-ca CA.pem [--tls-cert member.crt --tls-key member.key.pem]]
+
+The member trusts only the federation manifest signed by the operator key it is given (or the
+manifest with that SHA-256): it refuses a coordinator serving any other, takes its peers' keys from
+that manifest alone, and stops if the manifest changes while it takes part.
 
 SITE is one of cleveland, hungarian, switzerland, va. The data directory is --data-dir, else
 COHORT_DATA_DIR, else ~/.cache/cohort/datasets. Prints the final model's accuracy on the site's
@@ -55,7 +69,18 @@ client certificate for coordinators that require mTLS.`,
   keygen: `cohort keygen --out member.key
 
 Writes a new Ed25519 identity (a 32-byte seed in hex, mode 0600; it refuses to overwrite) and prints
-the public key to put under members in the federation file.`,
+the public key to put under members in the federation file. The operator's signing key is made the
+same way (cohort keygen --out operator.key); its public key is what members pin.`,
+  federation: `cohort federation sign --config federation.yaml --key operator.key [--out FILE]
+cohort federation verify FILE (--operator-key HEX | --sha256 HEX) [--config federation.yaml]
+
+sign: builds the federation manifest from the file (members and keys, threat model, privacy,
+aggregation mode, rounds, SHA-256 of the model spec), signs it with the operator key and writes it
+to --out, else the file's manifest: path, else NAME.manifest.json next to the file. It never
+overwrites. Prints the manifest's sha256, the operator key and a summary; give members either.
+verify: checks FILE against the pinned operator key or manifest sha256 as a member does, prints the
+same summary, and with --config checks that it describes that federation file. A failure exits 1
+naming what failed.`,
   datasets: `cohort datasets download heart-disease|breast-cancer [--data-dir DIR]
 
 Downloads the UCI files and verifies each against its SHA-256 before writing it.`,
@@ -102,6 +127,24 @@ async function main(args: ParsedArgs): Promise<void> {
       console.log(Buffer.from(pair.publicKey).toString('hex'));
       return;
     }
+    case 'federation': {
+      const lines =
+        rest[0] === 'sign'
+          ? await signFederation({
+              config: flag(args, 'config'),
+              key: flag(args, 'key'),
+              ...(typeof args.flags.get('out') === 'string' ? { out: flag(args, 'out') } : {}),
+            })
+          : rest[0] === 'verify' && rest[1] !== undefined
+            ? await verifyFederation({
+                file: rest[1],
+                pin: pinFlags(args, 'sha256'),
+                ...(typeof args.flags.get('config') === 'string' ? { config: flag(args, 'config') } : {}),
+              })
+            : usage("expected 'federation sign --config FILE --key FILE' or 'federation verify FILE ...'");
+      for (const line of lines) console.log(line);
+      return;
+    }
     case 'coordinator':
       await ensureMallocTuning();
       return runCoordinator(flag(args, 'config'), {
@@ -113,6 +156,7 @@ async function main(args: ParsedArgs): Promise<void> {
       const result = await runClient({
         coordinator: flag(args, 'coordinator'),
         keyPath: flag(args, 'key'),
+        trust: pinFlags(args, 'manifest-sha256'),
         dataset: flag(args, 'dataset'),
         site: flag(args, 'site'),
         ...(typeof dataDir === 'string' ? { dataDir } : {}),
@@ -236,6 +280,23 @@ async function main(args: ParsedArgs): Promise<void> {
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
+}
+
+function usage(message: string): never {
+  throw new UsageError(message);
+}
+
+/** --operator-key HEX or the manifest hash flag (`hashFlag`), exactly one: what a member pins. */
+function pinFlags(args: ParsedArgs, hashFlag: string): ManifestPin {
+  const key = args.flags.get('operator-key');
+  const hash = args.flags.get(hashFlag);
+  if ((key === undefined) === (hash === undefined))
+    throw new UsageError(`expected exactly one of --operator-key HEX and --${hashFlag} HEX`);
+  const [name, value] = key === undefined ? [hashFlag, hash] : ['operator-key', key];
+  if (typeof value !== 'string' || !/^[0-9a-f]{64}$/i.test(value))
+    throw new UsageError(`--${name}: expected 64 hex characters, got ${String(value)}`);
+  const bytes = new Uint8Array(Buffer.from(value, 'hex'));
+  return key === undefined ? { manifestSha256: bytes } : { operatorKey: bytes };
 }
 
 async function readStdin(): Promise<string> {

@@ -12,6 +12,7 @@ import {
 } from '../../client-sdk/datasets/index.js';
 import { formatRoundProgress } from '../progress.js';
 import { writeIdentityFile } from '../../client-sdk/identity.js';
+import { signFederation } from './federation-manifest.js';
 
 export interface DemoOptions {
   readonly rounds: number;
@@ -71,6 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         'minimumClients: 4',
         'listen: 127.0.0.1:0',
         'dataDir: ./state',
+        'manifest: ./federation.manifest.json',
         'secureAggregation: { expectedDropout: 0, quantization: { clipRange: 1, levels: 1048577 } }',
         `serverOptimizer: ${OPTIMIZERS[options.optimizer]}`,
         `training: ${LOCAL_TRAINING}`,
@@ -79,6 +81,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         '',
       ].join('\n'),
     );
+    // The operator's part: sign the manifest the hospitals pin by the operator's public key.
+    const operator = await writeIdentityFile(join(work, 'operator.key'));
+    await signFederation({ config, key: join(work, 'operator.key') });
+    const operatorKey = Buffer.from(operator.publicKey).toString('hex');
     const coordinator = spawn(process.execPath, [CLI, 'coordinator', '--config', config], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -95,7 +101,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     options.progress(`coordinator on ${address}; starting ${HEART_DISEASE_SITES.length} hospitals`);
     const results = await Promise.all(
-      HEART_DISEASE_SITES.map((site) => runMember(address, join(work, `${site}.key`), site, dataDir)),
+      HEART_DISEASE_SITES.map((site) =>
+        runMember(address, join(work, `${site}.key`), operatorKey, site, dataDir),
+      ),
     );
     await new Promise((resolve) =>
       coordinator.exitCode === null ? coordinator.on('exit', resolve) : resolve(null),
@@ -118,6 +126,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 function runMember(
   address: string,
   key: string,
+  operatorKey: string,
   site: string,
   dataDir: string,
 ): Promise<{ site: string; accuracy: number }> {
@@ -131,6 +140,8 @@ function runMember(
         address,
         '--key',
         key,
+        '--operator-key',
+        operatorKey,
         '--dataset',
         'heart-disease',
         '--site',

@@ -26,32 +26,13 @@ export async function loadFederationModel(
   configPath: string,
   tf: TF,
 ): Promise<FederationModel> {
-  if (model.kind !== 'tfjs-layers') {
-    const spec: ModelSpec =
-      model.kind === 'logistic-regression'
-        ? { kind: model.kind, inputs: model.inputs }
-        : {
-            kind: model.kind,
-            inputs: model.inputs,
-            hidden: model.hidden,
-            outputs: model.outputs,
-            activation: model.activation,
-          };
-    return { spec, initialWeights: () => Promise.resolve(flattenWeights(buildModel(tf, spec, 0))) };
+  const source = await readModelSource(model, configPath);
+  const spec = source.spec;
+  if (source.kind === 'dense') {
+    const dense = source.spec;
+    return { spec, initialWeights: () => Promise.resolve(flattenWeights(buildModel(tf, dense, 0))) };
   }
-  const path = resolve(dirname(configPath), model.path);
-  const problem = (detail: string) =>
-    new ConfigError(configPath, [{ path: 'model.path', message: `${path}: ${detail}` }]);
-  let file: { modelTopology?: unknown; weightsManifest?: WeightsManifestGroup[] };
-  try {
-    file = JSON.parse(await readFile(path, 'utf8')) as typeof file;
-  } catch (error) {
-    throw problem(error instanceof Error ? error.message : String(error));
-  }
-  const topology = file.modelTopology;
-  if (typeof topology !== 'object' || topology === null)
-    throw problem('no modelTopology object (expected a TF.js layers-model model.json)');
-  const spec: ModelSpec = { kind: 'tfjs-layers', topology: topology as Record<string, unknown> };
+  const { file, path, topology } = source;
   return {
     spec,
     async initialWeights() {
@@ -74,4 +55,50 @@ export async function loadFederationModel(
       return weights;
     },
   };
+}
+
+/** Only the architecture members are told to build, without TensorFlow (`cohort federation sign`). */
+export async function loadModelSpec(model: ModelConfig, configPath: string): Promise<ModelSpec> {
+  return (await readModelSource(model, configPath)).spec;
+}
+
+type DenseSpec = Exclude<ModelSpec, { kind: 'tfjs-layers' }>;
+type ModelSource =
+  | { kind: 'dense'; spec: DenseSpec }
+  | {
+      kind: 'layers';
+      spec: ModelSpec;
+      file: { weightsManifest?: WeightsManifestGroup[] };
+      path: string;
+      topology: object;
+    };
+
+async function readModelSource(model: ModelConfig, configPath: string): Promise<ModelSource> {
+  if (model.kind !== 'tfjs-layers') {
+    const spec: DenseSpec =
+      model.kind === 'logistic-regression'
+        ? { kind: model.kind, inputs: model.inputs }
+        : {
+            kind: model.kind,
+            inputs: model.inputs,
+            hidden: model.hidden,
+            outputs: model.outputs,
+            activation: model.activation,
+          };
+    return { kind: 'dense', spec };
+  }
+  const path = resolve(dirname(configPath), model.path);
+  const problem = (detail: string) =>
+    new ConfigError(configPath, [{ path: 'model.path', message: `${path}: ${detail}` }]);
+  let file: { modelTopology?: unknown; weightsManifest?: WeightsManifestGroup[] };
+  try {
+    file = JSON.parse(await readFile(path, 'utf8')) as typeof file;
+  } catch (error) {
+    throw problem(error instanceof Error ? error.message : String(error));
+  }
+  const topology = file.modelTopology;
+  if (typeof topology !== 'object' || topology === null)
+    throw problem('no modelTopology object (expected a TF.js layers-model model.json)');
+  const spec: ModelSpec = { kind: 'tfjs-layers', topology: topology as Record<string, unknown> };
+  return { kind: 'layers', spec, file, path, topology };
 }

@@ -3,6 +3,7 @@ import { cryptoReady } from '../../aggregation/crypto/sodium.js';
 import { CohortClient, type ClientEvent, type TlsOptions } from '../../client-sdk/cohort-client.js';
 import { HEART_DISEASE_SITES, loadHeartDisease, resolveDataDir } from '../../client-sdk/datasets/index.js';
 import { readIdentityFile } from '../../client-sdk/identity.js';
+import type { ManifestPin } from '../../proto/federation-manifest.js';
 import {
   assignWeights,
   buildModelFromSpec,
@@ -13,6 +14,8 @@ import {
 export interface ClientRunOptions {
   readonly coordinator: string;
   readonly keyPath: string;
+  /** The operator key or manifest hash the member pins (--operator-key / --manifest-sha256). */
+  readonly trust: ManifestPin;
   readonly dataset: string;
   readonly site: string;
   readonly dataDir?: string;
@@ -38,6 +41,7 @@ export async function runClient(options: ClientRunOptions): Promise<Record<strin
   const { tf, backend } = await loadTensorFlow({ log: options.progress });
   const tls = options.tls === undefined ? undefined : await readTls(options.tls);
   const client = await CohortClient.connect(options.coordinator, identity, {
+    trust: options.trust,
     ...(tls === undefined ? {} : { tls }),
     onEvent: (event) => {
       const line = describeEvent(site, event);

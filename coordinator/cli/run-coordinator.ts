@@ -4,7 +4,8 @@ import * as grpc from '@grpc/grpc-js';
 import { cryptoReady } from '../../aggregation/crypto/sodium.js';
 import { loadTensorFlow } from '../../client-sdk/training/index.js';
 import { loadCohortProto } from '../../proto/load.js';
-import { decodePublicKey, loadFederationConfig, splitListen } from '../config/index.js';
+import { decodePublicKey, loadFederationConfig, loadServedManifest, splitListen } from '../config/index.js';
+import { modelSpecJson } from '../../proto/model-spec.js';
 import { Federation } from '../federation.js';
 import { createJsonLog } from '../logging.js';
 import { formatRoundProgress } from '../progress.js';
@@ -38,6 +39,20 @@ export async function runCoordinator(configPath: string, io: CoordinatorIo): Pro
     },
     io.stdout,
   );
+  const { tf, backend } = await loadTensorFlow({
+    log: (line) => log({ event: 'tensorflow', detail: line }),
+  });
+  const model = await loadFederationModel(config.model, configPath, tf);
+  // Before listening: a coordinator whose manifest does not describe its file must not serve anyone.
+  const manifest = await loadServedManifest(config, configPath, modelSpecJson(model.spec));
+  if (manifest.insecure)
+    log({
+      event: 'insecure-no-manifest',
+      level: 'warn',
+      manifestSha256: Buffer.from(manifest.sha256).toString('hex'),
+      message:
+        'insecureNoManifest: serving a manifest signed with a throwaway key; members can only pin its sha256. Development only.',
+    });
   const membership = new Membership(
     config.name,
     config.members.map((m, i) => ({
@@ -45,6 +60,7 @@ export async function runCoordinator(configPath: string, io: CoordinatorIo): Pro
       name: m.name,
       identityKey: decodePublicKey(m.publicKey)!,
     })),
+    manifest,
   );
   const service = new CoordinatorService(membership);
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 2 ** 20 });
@@ -73,13 +89,10 @@ export async function runCoordinator(configPath: string, io: CoordinatorIo): Pro
     address: `${host}:${bound}`,
     tls: config.tls !== undefined,
     members: config.members.length,
+    manifestSha256: Buffer.from(manifest.sha256).toString('hex'),
   });
   io.progress(`cohort coordinator: ${config.name} listening on ${host}:${bound}, ${config.rounds} rounds`);
 
-  const { tf, backend } = await loadTensorFlow({
-    log: (line) => log({ event: 'tensorflow', detail: line }),
-  });
-  const model = await loadFederationModel(config.model, configPath, tf);
   const store = await CheckpointStore.open(resolve(base, config.dataDir));
   const remover = await ParallelMaskRemover.start();
   const federation = new Federation({

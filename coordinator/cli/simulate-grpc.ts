@@ -9,7 +9,7 @@ import { scheduleAsWritten } from '../../client-sdk/training/schedule.js';
 import { CohortClient } from '../../client-sdk/cohort-client.js';
 import type { LocalTrainer } from '../../client-sdk/trainer.js';
 import { loadCohortProto } from '../../proto/load.js';
-import type { ModelSpec } from '../../proto/model-spec.js';
+import { modelSpecJson, type ModelSpec } from '../../proto/model-spec.js';
 import type { BackdoorTrigger } from '../../simulations/attacks/index.js';
 import { taggedBytes, taggedRandom, uniformDraw } from '../../simulations/data/samplers.js';
 import type { Consortium } from '../../simulations/engine/consortium.js';
@@ -23,7 +23,8 @@ import { architectureOf, preparePoisoning, type RunSettings } from '../../simula
 import type { RoundResult, SimulationRun } from '../../simulations/report/results.js';
 import type { Scenario } from '../../simulations/scenarios/schema.js';
 import { initialWeights, trainDense } from '../../simulations/training/dense-network.js';
-import { parseFederationConfig } from '../config/index.js';
+import { federationManifestOf, parseFederationConfig } from '../config/index.js';
+import { signedManifestFile } from '../../proto/federation-manifest.js';
 import { Federation } from '../federation.js';
 import { CoordinatorService } from '../grpc/service.js';
 import { Membership } from '../membership.js';
@@ -91,6 +92,7 @@ export async function runScenarioOverGrpc(
     }),
     'simulation',
   );
+  const operator = signingKeyPairFromSeed(taggedBytes(seed, 'operator'));
   const membership = new Membership(
     config.name,
     identities.map((id, i) => ({
@@ -98,6 +100,7 @@ export async function runScenarioOverGrpc(
       name: safeName(sites[i]!.name, i),
       identityKey: id.publicKey,
     })),
+    signedManifestFile(federationManifestOf(config, modelSpecJson(spec)), operator),
   );
   const service = new CoordinatorService(membership);
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 * 2 ** 20 });
@@ -141,6 +144,7 @@ export async function runScenarioOverGrpc(
   const clients = await Promise.all(
     identities.map((id, i) =>
       CohortClient.connect(`127.0.0.1:${port}`, id, {
+        trust: { operatorKey: operator.publicKey },
         random: seededRandom(taggedBytes(seed, `client/${i}`)),
       }),
     ),

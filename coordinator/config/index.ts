@@ -3,6 +3,12 @@
  * the loader that reports every problem at once, and the secure-aggregation parameters it implies.
  */
 export { ConfigError, formatProblem, type ConfigProblem } from './errors.js';
+export {
+  federationManifestOf,
+  loadServedManifest,
+  manifestMismatches,
+  type LoadedManifest,
+} from './manifest.js';
 export { loadFederationConfig, parseFederationConfig, resolveSecAggParameters } from './load.js';
 export {
   decodePublicKey,

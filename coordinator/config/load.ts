@@ -123,6 +123,11 @@ function crossFieldProblems(input: unknown): RawProblem[] {
   const privacy = valid(shape.privacy.safeParse(fields.privacy));
   const training = valid(shape.training.safeParse(fields.training));
   const problems: RawProblem[] = [];
+  if (fields.manifest !== undefined && fields.insecureNoManifest === true)
+    problems.push({
+      at: ['insecureNoManifest'],
+      message: 'expected false (or no insecureNoManifest) when a manifest is given',
+    });
   if (minimum !== undefined && perRound !== undefined && minimum > perRound) {
     const message = `expected at most clientsPerRound (${perRound}), got ${minimum}`;
     problems.push({ at: ['minimumClients'], message });

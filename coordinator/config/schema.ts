@@ -65,6 +65,8 @@ const secureAggregationSchema = z
       .strict()
       .default({}),
     maskPrg: z.enum(['aes256ctr', 'chacha20']).default('aes256ctr'),
+    /** Rounds a member proven to misbehave is left out of selection (signed into the manifest). */
+    quarantineRounds: integer(0).default(10),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -225,6 +227,13 @@ export const federationConfigSchema = z
       .strict()
       .default({}),
     members: membersSchema,
+    /**
+     * The signed federation manifest (`cohort federation sign`), relative to this file; the coordinator
+     * serves it to members and refuses to start when it does not describe this file.
+     */
+    manifest: text('a path to a signed manifest').optional(),
+    /** Development only: start without a signed manifest (members can then pin only its hash). */
+    insecureNoManifest: z.boolean({ invalid_type_error: 'expected true or false' }).default(false),
   })
   .strict();
 

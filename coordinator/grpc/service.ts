@@ -138,6 +138,7 @@ export class CoordinatorService {
             name: m.name,
             identity_key: m.identityKey,
           })),
+          signed_manifest: this.membership.manifest.bytes,
         };
       },
     ),

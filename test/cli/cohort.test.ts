@@ -26,7 +26,7 @@ after(async () => {
 test('--help lists every command; a command has its own help; an unknown one is a usage error', () => {
   const help = cohort('--help');
   assert.equal(help.status, 0);
-  for (const command of ['coordinator', 'client', 'keygen', 'datasets', 'demo'])
+  for (const command of ['coordinator', 'client', 'keygen', 'federation', 'datasets', 'demo'])
     assert.match(help.stdout, new RegExp(command));
   assert.match(cohort('coordinator', '--help').stdout, /--config federation\.yaml/);
   const unknown = cohort('frobnicate');

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { cryptoReady } from '../../aggregation/index.js';
 import { writeIdentityFile } from '../../client-sdk/identity.js';
 import { CheckpointStore } from '../../coordinator/store/index.js';
+import { signFederation } from '../../coordinator/cli/federation-manifest.js';
 
 /**
  * The operator's worst ordinary day: the coordinator process is SIGKILLed between rounds. Restarted with
@@ -83,6 +84,7 @@ test('a coordinator killed between rounds resumes from its checkpoint and the fe
       `minimumClients: ${SITES.length}`,
       `listen: 127.0.0.1:${port}`,
       'dataDir: ./state',
+      'manifest: ./federation.manifest.json',
       'logging: { level: info, file: ./logs/coordinator.log }',
       'secureAggregation: { expectedDropout: 0, quantization: { clipRange: 1, levels: 1048577 } }',
       'serverOptimizer: { kind: fedavg }',
@@ -95,6 +97,9 @@ test('a coordinator killed between rounds resumes from its checkpoint and the fe
     ].join('\n'),
   );
 
+  const operator = await writeIdentityFile(join(work, 'operator.key'));
+  await signFederation({ config, key: join(work, 'operator.key') });
+
   const firstLines: string[] = [];
   const first = start(['coordinator', '--config', config]);
   const killPoint = waitForLine(first, /^round 2\/4: done/, firstLines);
@@ -105,6 +110,8 @@ test('a coordinator killed between rounds resumes from its checkpoint and the fe
       `127.0.0.1:${port}`,
       '--key',
       join(work, `${site}.key`),
+      '--operator-key',
+      Buffer.from(operator.publicKey).toString('hex'),
       '--dataset',
       'heart-disease',
       '--site',

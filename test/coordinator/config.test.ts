@@ -122,7 +122,10 @@ describe('parseFederationConfig: valid files', () => {
       corruptFraction: 0,
       quantization: { clipRange: 1, levels: 65537 },
       maskPrg: 'aes256ctr',
+      quarantineRounds: 10,
     });
+    assert.equal(config.manifest, undefined);
+    assert.equal(config.insecureNoManifest, false);
     assert.deepEqual(config.serverOptimizer, { kind: 'fedavg', learningRate: 1 });
     assert.deepEqual(config.training, {
       epochs: 1,

@@ -26,7 +26,7 @@ import {
 import { parseFederationConfig } from '../../coordinator/config/index.js';
 import { Federation } from '../../coordinator/federation.js';
 import { CoordinatorService } from '../../coordinator/grpc/service.js';
-import { Membership } from '../../coordinator/membership.js';
+import { signedFederationOf } from './signed-federation.js';
 import { CheckpointStore } from '../../coordinator/store/index.js';
 import { loadCohortProto } from '../../proto/load.js';
 
@@ -77,10 +77,7 @@ async function federate(
 ): Promise<{ coordinator: Float32Array; members: Float32Array[]; seen: Float32Array[] }> {
   const cfg = config(rounds);
   const spec: DenseModelSpec = { kind: 'logistic-regression', inputs: 13 };
-  const membership = new Membership(
-    cfg.name,
-    identities.map((id, i) => ({ index: i + 1, name: HEART_DISEASE_SITES[i]!, identityKey: id.publicKey })),
-  );
+  const { membership, trust } = signedFederationOf(cfg, spec);
   const service = new CoordinatorService(membership);
   const server = new grpc.Server();
   server.addService(loadCohortProto().Coordinator.service, service.handlers);
@@ -89,7 +86,7 @@ async function federate(
   );
   const clients = await Promise.all(
     identities.map((id, i) =>
-      CohortClient.connect(`127.0.0.1:${port}`, id, { random: seededRandom(seedFromNumber(90 + i)) }),
+      CohortClient.connect(`127.0.0.1:${port}`, id, { trust, random: seededRandom(seedFromNumber(90 + i)) }),
     ),
   );
   // The last hospital brings its own training step through the SDK's trainer hook.

@@ -19,7 +19,7 @@ import {
 import { CohortConnection } from '../../client-sdk/connection.js';
 import { SecureRoundRunner, type RoundOutcome } from '../../client-sdk/secure-round-runner.js';
 import { CoordinatorService } from '../../coordinator/grpc/service.js';
-import { Membership } from '../../coordinator/membership.js';
+import { signedFederation } from './signed-federation.js';
 import type { PhaseDeadlines } from '../../coordinator/secure-round.js';
 import { loadCohortProto } from '../../proto/load.js';
 
@@ -45,14 +45,7 @@ const DEADLINES: PhaseDeadlines = {
 const identities: SigningKeyPair[] = Array.from({ length: MEMBERS }, (_, i) =>
   signingKeyPairFromSeed(seedFromNumber(300 + i)),
 );
-const membership = new Membership(
-  'test-consortium',
-  identities.map((identity, i) => ({
-    index: i + 1,
-    name: `hospital-${i + 1}`,
-    identityKey: identity.publicKey,
-  })),
-);
+const { membership, trust } = signedFederation('test-consortium', identities);
 
 function inputOf(round: number, id: ClientId): Uint32Array {
   const words = new Uint32Array(DIMENSION);
@@ -108,7 +101,7 @@ interface Behaviour {
 async function connectAll(behaviour: Behaviour = {}): Promise<Member[]> {
   const members = await Promise.all(
     identities.map(async (identity, i) => {
-      const connection = await CohortConnection.connect(address, identity);
+      const connection = await CohortConnection.connect(address, identity, trust);
       assert.equal(connection.memberIndex, i + 1);
       const manifest = behaviour.manifestSha256?.(i + 1);
       if (manifest !== undefined) connection.manifestSha256 = manifest;
@@ -308,7 +301,7 @@ describe('hostile calls get the right status and name the field', () => {
   test('a message for another round is FAILED_PRECONDITION; malformed keys are INVALID_ARGUMENT naming the field', async () => {
     const members = await connectAll();
     const round = startRound(4);
-    const intruder = await CohortConnection.connect(address, identities[0]!);
+    const intruder = await CohortConnection.connect(address, identities[0]!, trust);
     await assert.rejects(
       intruder.call('AdvertiseKeys', {
         round_id: new Uint8Array(32).fill(7),

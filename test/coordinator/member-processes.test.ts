@@ -12,6 +12,7 @@ import {
   type ServerPhase,
 } from '../../aggregation/index.js';
 import { benchInput } from '../../bench/grpc-input.js';
+import { benchManifest } from '../../bench/grpc-manifest.js';
 import { CoordinatorService } from '../../coordinator/grpc/service.js';
 import { Membership } from '../../coordinator/membership.js';
 import { loadCohortProto } from '../../proto/load.js';
@@ -37,6 +38,7 @@ const KILL_AT: [ServerPhase, number][] = [
 let server: grpc.Server;
 let service: CoordinatorService;
 let members: ChildProcess[] = [];
+const manifest = benchManifest('kill-test', MEMBERS);
 const membership = new Membership(
   'kill-test',
   Array.from({ length: MEMBERS }, (_, i) => ({
@@ -44,6 +46,7 @@ const membership = new Membership(
     name: `m${i + 1}`,
     identityKey: signingKeyPairFromSeed(seedFromNumber(i + 1)).publicKey,
   })),
+  manifest,
 );
 
 before(async () => {
@@ -68,6 +71,8 @@ before(async () => {
         String(DIMENSION),
         '--delay-ms',
         '150',
+        '--manifest-sha256',
+        Buffer.from(manifest.sha256).toString('hex'),
       ],
       {
         stdio: ['pipe', 'pipe', 'inherit'],

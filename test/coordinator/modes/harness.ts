@@ -13,7 +13,8 @@ import type { LocalTrainer } from '../../../client-sdk/trainer.js';
 import { parseFederationConfig } from '../../../coordinator/config/index.js';
 import { Federation } from '../../../coordinator/federation.js';
 import { CoordinatorService } from '../../../coordinator/grpc/service.js';
-import { Membership } from '../../../coordinator/membership.js';
+import type { ManifestPin } from '../../../proto/federation-manifest.js';
+import { signedFederationOf } from '../signed-federation.js';
 import { CheckpointStore, type CheckpointManifest } from '../../../coordinator/store/index.js';
 import { loadCohortProto } from '../../../proto/load.js';
 
@@ -55,6 +56,7 @@ export async function federate(
     port: number;
     service: CoordinatorService;
     identities: SigningKeyPair[];
+    trust: ManifestPin;
   }) => Promise<void>,
   /** Sees every coordinator event as it is logged, with a way to kill a member's client on the spot. */
   onLog?: (event: Record<string, unknown>, kill: (member: number) => void) => void,
@@ -66,10 +68,8 @@ export async function federate(
   const config = parseFederationConfig(
     `name: modes\nmodel: { kind: logistic-regression, inputs: ${DIMENSION - 1} }\n${yaml}\nmembers:\n${members}\n`,
   );
-  const membership = new Membership(
-    config.name,
-    identities.map((id, i) => ({ index: i + 1, name: `m${i + 1}`, identityKey: id.publicKey })),
-  );
+  const spec = { kind: 'logistic-regression', inputs: DIMENSION - 1 } as const;
+  const { membership, trust } = signedFederationOf(config, spec);
   const service = new CoordinatorService(membership);
   const server = new grpc.Server();
   server.addService(loadCohortProto().Coordinator.service, service.handlers);
@@ -81,7 +81,12 @@ export async function federate(
     identities.flatMap((id, i) =>
       trainers[i] === null
         ? []
-        : [CohortClient.connect(`127.0.0.1:${port}`, id, { random: seededRandom(seedFromNumber(800 + i)) })],
+        : [
+            CohortClient.connect(`127.0.0.1:${port}`, id, {
+              trust,
+              random: seededRandom(seedFromNumber(800 + i)),
+            }),
+          ],
     ),
   );
   const runs = clients.map((client) => client.run(trainers[client.memberIndex - 1]!));
@@ -95,7 +100,7 @@ export async function federate(
       membership,
       service,
       store,
-      spec: { kind: 'logistic-regression', inputs: DIMENSION - 1 },
+      spec,
       initialWeights: () => Promise.resolve(initial.slice()),
       log: (e) => {
         events.push(e);
@@ -106,7 +111,7 @@ export async function federate(
       },
       random: seededRandom(seedFromNumber(900)),
     });
-    const [result] = await Promise.all([federation.run(), during?.({ port, service, identities })]);
+    const [result] = await Promise.all([federation.run(), during?.({ port, service, identities, trust })]);
     // A member a test stopped rejects; the others must finish with the federation.
     const outcomes = await Promise.allSettled(runs);
     outcomes.forEach((o, i) => {

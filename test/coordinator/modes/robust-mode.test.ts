@@ -69,8 +69,8 @@ test('hostile submissions get INVALID_ARGUMENT or FAILED_PRECONDITION naming the
   const run = await federate(
     ROBUST('{ rule: median }'),
     [honest(0), honest(1), honest(2), slow, null],
-    async ({ port, identities }) => {
-      const attacker = await CohortConnection.connect(`127.0.0.1:${port}`, identities[4]!);
+    async ({ port, identities, trust }) => {
+      const attacker = await CohortConnection.connect(`127.0.0.1:${port}`, identities[4]!, trust);
       let roundId: Uint8Array | undefined;
       await new Promise<void>((ready) => {
         void attacker.subscribe(
