@@ -82,20 +82,20 @@ export class ParticipationLog {
   }
 
   /** Records that the member takes part in `roundId`; throws RepeatedRoundError if it already did. */
-  begin(roundId: Uint8Array): Promise<void> {
+  async begin(roundId: Uint8Array): Promise<void> {
     const id = hex(roundId);
-    if (this.joined.has(id)) return Promise.reject(new RepeatedRoundError(id, 'joined'));
-    // Taken in memory at once, so a second call racing this one's fsync is refused too.
+    if (this.joined.has(id)) throw new RepeatedRoundError(id, 'joined');
+    // Taken in memory before the first await, so a second call racing this one's fsync is refused too.
     this.joined.add(id);
-    return this.append(`joined ${id}\n`);
+    await this.append(`joined ${id}\n`);
   }
 
   /** Records that the member's masked input for `roundId` is about to leave; refuses a second one. */
-  markMaskedInput(roundId: Uint8Array): Promise<void> {
+  async markMaskedInput(roundId: Uint8Array): Promise<void> {
     const id = hex(roundId);
-    if (this.masked.has(id)) return Promise.reject(new RepeatedRoundError(id, 'masked-input'));
+    if (this.masked.has(id)) throw new RepeatedRoundError(id, 'masked-input');
     this.masked.add(id);
-    return this.append(`masked-input ${id}\n`);
+    await this.append(`masked-input ${id}\n`);
   }
 
   private append(line: string): Promise<void> {
