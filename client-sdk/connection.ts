@@ -35,18 +35,6 @@ type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
  */
 export class CohortConnection {
   private readonly metadata = new grpc.Metadata();
-  /**
-   * SHA-256 of the federation manifest this member pinned; it opens the plan digest the member signs,
-   * so it only works with members (and a coordinator) holding the same manifest. 32 zero bytes until
-   * a manifest is pinned.
-   */
-  manifestSha256: Uint8Array = new Uint8Array(32);
-  /**
-   * The threat model from the pinned manifest (federationSize = its member count). With it the member
-   * derives the smallest roster it accepts; without it, any roster above the threshold is accepted.
-   */
-  pinnedThreatModel: PinnedThreatModel | undefined = undefined;
-
   private constructor(
     private readonly client: Client,
     readonly memberIndex: number,
@@ -67,6 +55,20 @@ export class CohortConnection {
   /** SHA-256 of the pinned manifest's canonical bytes. */
   get manifestSha256(): Uint8Array {
     return this.manifest.sha256;
+  }
+
+  /** The pinned threat model, from which the member derives k, t and the smallest roster it accepts. */
+  get pinnedThreatModel(): PinnedThreatModel {
+    const { threatModel, members } = this.manifest.manifest;
+    return {
+      federationSize: members.length,
+      corruptFraction: threatModel.corruptFraction,
+      dropoutRate: threatModel.expectedDropout,
+      securityBits: threatModel.securityBits,
+      correctnessBits: threatModel.correctnessBits,
+      ...(threatModel.degree === undefined ? {} : { degree: threatModel.degree }),
+      ...(threatModel.threshold === undefined ? {} : { threshold: threatModel.threshold }),
+    };
   }
 
   /**
