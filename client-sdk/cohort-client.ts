@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { systemRandom, type RandomSource } from '../aggregation/crypto/random-source.js';
 import type { SigningKeyPair } from '../aggregation/crypto/signature.js';
@@ -157,6 +158,12 @@ export class CohortClient {
       emit({ type: 'round-started', round: started.round });
       const plan = started.training;
       if (plan === null) throw new Error('round_started carries no training plan');
+      // The manifest signs the architecture: a coordinator may not swap in another model to train.
+      const specSha256 = createHash('sha256').update(started.model_spec_json, 'utf8').digest('hex');
+      if (specSha256 !== connection.manifest.manifest.modelSpecSha256)
+        throw new Error(
+          `model_spec_json: SHA-256 ${specSha256} is not the manifest's modelSpecSha256 ${connection.manifest.manifest.modelSpecSha256}`,
+        );
       spec = parseModelSpec(started.model_spec_json);
       const global = new Float32Array((await connection.downloadModel(started.model_sha256)).slice().buffer);
       const result = await trainer.train(global.slice(), {

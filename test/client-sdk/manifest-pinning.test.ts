@@ -113,6 +113,49 @@ describe('a pinned member refuses', () => {
   });
 });
 
+describe('the signed model spec', () => {
+  test('a round asking to train another architecture is refused before training', async () => {
+    const { service, server, address } = await listen(serve(testManifest('pinned', identities)).membership);
+    let trained = false;
+    let ended: (reason: string | undefined) => void = () => undefined;
+    const refused = new Promise<string | undefined>((ok) => (ended = ok));
+    const client = await CohortClient.connect(address, identities[0]!, {
+      trust,
+      onEvent: (e) => e.type === 'round-ended' && ended(e.reason),
+    });
+    const running = client.run({
+      train: (global) => ((trained = true), Promise.resolve({ weights: global, numExamples: 1 })),
+    });
+    try {
+      while (service.connected.length === 0) await new Promise((r) => setTimeout(r, 10));
+      const session = service.startPlainRound(
+        1,
+        { roundId: seedFromNumber(70), participants: [1], dimension: 4, deadlineMs: 2_000 },
+        {
+          modelSha256: service.publishModel(new Uint8Array(16)),
+          modelSpecJson: '{"kind":"logistic-regression","inputs":3}',
+          training: {
+            epochs: 1,
+            steps: 0,
+            batch_size: 1,
+            learning_rate: 0.1,
+            clip_norm: 1,
+            example_cap: 1,
+            report_clip_indicator: false,
+          },
+        },
+      );
+      assert.match((await refused) ?? '', /model_spec_json: SHA-256 [0-9a-f]{64} is not the manifest's/);
+      assert.equal(trained, false);
+      assert.deepEqual((await session.result).updates, []);
+    } finally {
+      client.stop();
+      server.forceShutdown();
+      await running.catch(() => undefined);
+    }
+  });
+});
+
 describe('peer keys come from the manifest only', () => {
   test('a member the coordinator adds to JoinResponse.members is not trusted: the round aborts unsummed', async () => {
     // The coordinator's membership has a fifth "member" whose key it holds; the signed manifest has four.
