@@ -357,3 +357,87 @@ describe('graph nonces', () => {
     for (const id of without(2, 9, 4)) assert.match(report.clientAborts.get(id) ?? '', /server aborted/);
   });
 });
+
+describe('false accusations in ShareCheck', () => {
+  /**
+   * `liars` all claim that one honest member's ciphertext did not open: the lowest id that neighbours
+   * every liar (learnt from their own ShareKeys), so every accusation counts.
+   */
+  function accusing(liars: readonly ClientId[]): { tamper: Tamper; victim: () => ClientId } {
+    const neighbours = new Map<ClientId, ClientId[]>();
+    let victim: ClientId | undefined;
+    const pick = (): ClientId => {
+      victim ??= IDS.find(
+        (id) => !liars.includes(id) && liars.every((liar) => neighbours.get(liar)!.includes(id)),
+      );
+      assert.ok(victim !== undefined, 'no member neighbours every liar');
+      return victim;
+    };
+    return {
+      victim: pick,
+      tamper: (from, message) => {
+        if (!liars.includes(from)) return message;
+        if (message.kind === 'share-keys')
+          neighbours.set(
+            from,
+            message.ciphertexts.map((c) => c.recipient),
+          );
+        return message.kind === 'share-check' ? { kind: 'share-check', rejected: [pick()] } : message;
+      },
+    };
+  }
+
+  test('one liar cannot get an honest member named: the edge is cut, the sum is exact', () => {
+    const { tamper, victim } = accusing([3]);
+    const report = round({ tamper });
+    assert.notEqual(victim(), 3);
+    assert.deepEqual(drops(report), []);
+    assert.deepEqual(culprits(report), []);
+    assertExactSum(report, IDS, [3]);
+  });
+
+  test('as many liars as the threat model allows (C = 2) cannot get an honest member named', () => {
+    const { tamper, victim } = accusing([2, 3]);
+    const report = round({ corruptClients: 2, tamper });
+    assert.deepEqual(drops(report), []);
+    assert.deepEqual(culprits(report), []);
+    assert.ok(![2, 3].includes(victim()));
+    assertExactSum(report, IDS, [2, 3]);
+  });
+
+  test('beyond the threat model (two liars, C = 0) the rule names their victim: C must be pinned honestly', () => {
+    const { tamper, victim } = accusing([2, 3]);
+    const report = round({ tamper });
+    assert.deepEqual(culprits(report), [[victim(), 'BadShareCiphertexts']]);
+    assert.ok(report.result !== undefined);
+    assert.deepEqual(report.result.sum, plainSum(report.result.survivors.map(inputOf), DIMENSION));
+  });
+
+  test('a liar rejecting a client that sent it nothing is dropped for a malformed share check', () => {
+    const report = round({
+      tamper: (from, message) =>
+        from === 3 && message.kind === 'share-check' ? { kind: 'share-check', rejected: [3] } : message,
+    });
+    assert.deepEqual(drops(report), ['3:MalformedShareCheck@share-check']);
+    assert.deepEqual(culprits(report), []);
+    assertExactSum(report, without(3), [3]);
+  });
+
+  test('a member rejecting every neighbour cuts itself off: excluded, nobody named, the rest summed', () => {
+    const LIAR = 5;
+    let neighbours: ClientId[] = [];
+    const report = round({
+      tamper: (from, message) => {
+        if (from === LIAR && message.kind === 'share-keys')
+          neighbours = message.ciphertexts.map((c) => c.recipient);
+        return from === LIAR && message.kind === 'share-check'
+          ? { kind: 'share-check', rejected: [...neighbours].sort((a, b) => a - b) }
+          : message;
+      },
+    });
+    assert.equal(neighbours.length, PARAMETERS.degree);
+    assert.deepEqual(drops(report), [`${LIAR}:TooFewValidHolders@share-check`]);
+    assert.deepEqual(culprits(report), []);
+    assertExactSum(report, without(LIAR), [LIAR]);
+  });
+});
