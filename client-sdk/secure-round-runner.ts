@@ -68,6 +68,8 @@ const SECAGG_EVENTS = new Set([
  */
 export class SecureRoundRunner {
   private client: SecAggClient | undefined;
+  /** From RoundStarted until the outcome is reported, so a round refused before its client exists is reported too. */
+  private inRound = false;
   private round = 0;
   private roundId: Uint8Array = new Uint8Array(32);
   /** The round's participant count: no list the coordinator pushes may name more members. */
@@ -103,6 +105,8 @@ export class SecureRoundRunner {
   }
 
   private async start(started: RoundStarted): Promise<void> {
+    this.client = undefined;
+    this.inRound = true;
     this.round = started.round;
     this.roundId = new Uint8Array(started.round_id);
     const config = this.clientConfigFor(started);
@@ -164,7 +168,8 @@ export class SecureRoundRunner {
   }
 
   private end(reason?: string): void {
-    if (this.client === undefined) return;
+    if (!this.inRound) return;
+    this.inRound = false;
     this.client = undefined;
     this.onOutcome({
       round: this.round,

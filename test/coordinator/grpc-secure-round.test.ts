@@ -247,15 +247,21 @@ describe('one bad member costs one member, not the round', () => {
     for (const m of members) m.connection.close();
   });
 
-  test('a member holding another manifest signs another plan: its keys are refused, the round goes on', async () => {
+  test('a member holding another manifest signs another plan, one pinned to a smaller federation refuses: the round goes on', async () => {
     const members = await connectAll({
       manifestSha256: (id) => (id === 2 ? new Uint8Array(32).fill(1) : undefined),
     });
-    const result = await startRound(12).result;
-    assert.deepEqual(result.survivors, [1, 3, 4, 5, 6, 7, 8]);
+    // Member 6 pins a threat model for a federation of 5: a round of 8 is one it refuses outright.
+    members[5]!.connection.pinnedThreatModel = { federationSize: 5, corruptFraction: 0, dropoutRate: 0.1 };
+    const result = await startRound(12, 4, { advertiseKeys: 2_000 }).result;
+    assert.deepEqual(result.survivors, [1, 3, 4, 5, 7, 8]);
     assert.deepEqual(result.sum, sumOf(12, result.survivors));
     assert.equal(result.dropped.get(2)?.reason, DropReason.InvalidKeySignature);
+    assert.equal(result.dropped.get(6)?.reason, DropReason.Timeout);
     assert.equal((await outcomeOf(members[1]!)).completed, false);
+    const refused = await outcomeOf(members[5]!);
+    assert.equal(refused.completed, false);
+    assert.match(refused.reason ?? '', /participants/);
     for (const m of members) m.connection.close();
   });
 });
