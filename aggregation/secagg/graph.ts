@@ -4,9 +4,10 @@ export type ClientId = number;
 
 /**
  * The SecAgg+ neighbour graph: a Harary graph H(k, n) — position p is joined to p±1 … p±k/2 (mod n) —
- * whose positions are assigned to clients by a permutation drawn from a 32-byte seed. The seed is the
- * digest of the AdvertiseKeys transcript, so neither the server nor any one client picks the graph,
- * and every client can recompute its own neighbourhood. With k >= n-1 it is the complete graph.
+ * whose positions are assigned to clients by a permutation drawn from a 32-byte seed. The seed is
+ * graphSeed(roster digest, every member's revealed nonce), committed before the roster and revealed
+ * after it (graph-commitment.ts), so neither the server nor any one client picks the graph, and every
+ * client can recompute its own neighbourhood. With k >= n-1 it is the complete graph.
  *
  * A neighbourhood is listed in ascending id order; a client's share for owner j is evaluated at
  * x = 1 + (its index in j's list), which client, holder and server all derive the same way.

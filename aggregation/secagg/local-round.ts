@@ -46,6 +46,8 @@ export interface LocalRoundOptions {
   /** A client's quantized input, asked for once, when that client masks it. */
   readonly input: (id: ClientId) => Uint32Array;
   readonly random: RandomSource;
+  /** A client's own randomness, when a test must reproduce its keys (default: `random`). */
+  readonly randomFor?: (id: ClientId) => RandomSource | undefined;
   readonly prg: MaskPrg;
   readonly chunkWords?: number;
   readonly drops?: ReadonlyMap<ClientId, ScriptedDrop>;
@@ -159,7 +161,7 @@ export function runLocalRound(options: LocalRoundOptions): LocalRoundReport {
       dimension: options.dimension,
       identity: identities.get(id)!,
       identityKeyOf,
-      random: options.random,
+      random: options.randomFor?.(id) ?? options.random,
       prg: options.prg,
       ...(options.chunkWords === undefined ? {} : { chunkWords: options.chunkWords }),
     });

@@ -22,6 +22,8 @@ const MAX_LEFT_OUT = 2;
  * tried, then every t-subset of the first t + 1 and t + 2; a corrupted share moves the interpolated
  * secret to an essentially random value, so a subset that verifies is all consistent. Returns
  * undefined when none verifies: the caller waits for more shares. Honest rounds pay one combination.
+ * With the secret verified, the left-out shares and any suspect's share are checked against it, so a
+ * holder lying for many owners is caught for each of them, not only where its share was first tried.
  */
 export function rebuildChecked(
   combiner: ShareCombiner,
@@ -38,9 +40,13 @@ export function rebuildChecked(
       const subset = window.filter((_, i) => !left.includes(i));
       const secret = tryCombine(combiner, subset, threshold);
       if (secret === undefined || !isRight(secret)) continue;
-      // Which of the left-out shares were wrong, rather than just unlucky to be left out.
-      const inconsistent = left
-        .map((i) => window[i]!)
+      // Which of the left-out shares, and of the suspects' shares, disagree with the verified secret:
+      // each check is one more combination, paid only when something already went wrong.
+      const used = new Set(subset);
+      const checked = shares.filter(
+        (share) => !used.has(share) && (suspect(share.holder) || window.includes(share)),
+      );
+      const inconsistent = checked
         .filter((share) => !sameBytes(tryCombine(combiner, [...subset.slice(1), share], threshold), secret))
         .map((share) => share.holder);
       return { secret, inconsistent };

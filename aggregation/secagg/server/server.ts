@@ -128,7 +128,7 @@ export class SecAggServer {
 
   /**
    * Messages produced outside `handle`, `disconnected` and `deadline` — the aborts `finish()` sends when
-   * the shares do not rebuild — for the caller to deliver.
+   * a verified key still yields no pairwise seed — for the caller to deliver.
    */
   takeOutbound(): Outbound[] {
     return this.ctx.takeOutbox();

@@ -5,7 +5,12 @@ import { cryptoReady } from '../../../aggregation/crypto/sodium.js';
 import { SHARE_BYTES } from '../../../aggregation/crypto/shamir.js';
 import { sign } from '../../../aggregation/crypto/signature.js';
 import {
+  DropReason,
+  GRAPH_ATTEMPTS,
+  opensCommitment,
   validateParameters,
+  type AdvertiseKeys,
+  type GraphNonces,
   type ClientId,
   type ClientMessage,
   type Roster,
@@ -55,13 +60,23 @@ function heldAt<K extends Kind>(
 }
 
 /** The honest unmask request to the target, with DROPPED silent from MaskedInputCollection on. */
-function unmaskRequest(session?: Session): { s: Session; client: SecAggClient; genuine: UnmaskRequest } {
-  const held = heldAt('unmask-request', { dropAt: 'masked-input', ...(session ? { session } : {}) });
+function unmaskRequest(
+  session?: Session,
+  survivors: readonly ClientId[] = [10, 20, 30, 40, 50, 70],
+  maskKeyOwners: readonly ClientId[] = [DROPPED],
+): { s: Session; client: SecAggClient; genuine: UnmaskRequest } {
+  const held =
+    session === undefined
+      ? heldAt('unmask-request', { dropAt: 'masked-input' })
+      : heldAt('unmask-request', { session });
   const { genuine } = held;
   // Preconditions the forgeries below build on.
-  assert.deepEqual(genuine.survivors, [10, 20, 30, 40, 50, 70]);
-  assert.deepEqual(genuine.selfSeedOwners, [10, 20, 40, 50, 70]);
-  assert.deepEqual(genuine.maskKeyOwners, [DROPPED]);
+  assert.deepEqual(genuine.survivors, survivors);
+  assert.deepEqual(
+    genuine.selfSeedOwners,
+    survivors.filter((id) => id !== TARGET),
+  );
+  assert.deepEqual(genuine.maskKeyOwners, maskKeyOwners);
   assert.ok(genuine.signatures.length >= COMPLETE.threshold);
   return held;
 }
@@ -687,5 +702,331 @@ describe('messages out of turn', () => {
     assert.equal(client.phase, 'aborted');
     assert.match(client.abortReason ?? '', /server aborted: too few clients/);
     assert.deepEqual(client.handle(genuine), []);
+  });
+});
+
+const rosterOf = (attempt: number, entries: Roster['entries']): Roster => ({
+  kind: 'roster',
+  attempt,
+  entries,
+});
+
+/** The target checked its genuine first roster and revealed its nonce for it; the roster is returned. */
+function revealedForFirst(session?: Session): {
+  s: Session;
+  client: SecAggClient;
+  first: Roster;
+  nonce: Uint8Array;
+} {
+  const { s, client, genuine } = heldAt('roster', session === undefined ? {} : { session });
+  const reply = client.handle(genuine);
+  assert.equal(reply.length, 1);
+  const reveal = reply[0]!;
+  assert.ok(reveal.kind === 'graph-nonce' && reveal.attempt === 1);
+  return { s, client, first: genuine, nonce: reveal.nonce };
+}
+
+describe('roster size', () => {
+  test('refuses a first roster smaller than the pinned minimum, though above the threshold', () => {
+    const { client, genuine } = heldAt('roster', { session: newSession({ minimumRoster: 7 }) });
+    assert.equal(genuine.entries.length, 7);
+    const entries = genuine.entries.filter((e) => e.id !== 70);
+    assertRefused(
+      client,
+      client.handle(rosterOf(1, entries)),
+      /roster has 6 clients; the pinned threat model allows no fewer than 7/,
+      genuine,
+    );
+  });
+
+  test('an honest server below the pinned minimum aborts instead of sending a roster', () => {
+    const s = newSession({ minimumRoster: 7 });
+    s.scripts.set(70, { at: 'advertise-keys' });
+    s.start().run();
+    assert.equal(s.server.phase, 'aborted');
+    assert.ok(s.sent.every((o) => o.message.kind !== 'roster'));
+    for (const id of IDS.filter((x) => x !== 70)) assert.equal(s.client(id).phase, 'aborted');
+  });
+
+  test('refuses a first roster that is not attempt 1', () => {
+    const { client, genuine } = heldAt('roster');
+    assertRefused(
+      client,
+      client.handle({ ...genuine, attempt: 2 }),
+      /first roster is attempt 2, not 1/,
+      genuine,
+    );
+  });
+
+  test('refuses a roster that changes its graph commitment', () => {
+    const { client, genuine } = heldAt('roster');
+    const entries = genuine.entries.map((e) =>
+      e.id === TARGET ? { ...e, graphCommitment: flipByte(e.graphCommitment) } : e,
+    );
+    assertRefused(client, client.handle(rosterOf(1, entries)), /roster altered this client/, genuine);
+  });
+});
+
+describe('re-roster', () => {
+  const minus = (roster: Roster, ...ids: ClientId[]): Roster['entries'] =>
+    roster.entries.filter((e) => !ids.includes(e.id));
+
+  test('control: the honest server re-rosters without a silent member, and the round is exact', () => {
+    const s = newSession();
+    s.scripts.set(60, { at: 'graph-nonce' });
+    s.start().run();
+    const rosters = s.sent
+      .filter((o) => o.to === TARGET && o.message.kind === 'roster')
+      .map((o) => o.message as Roster);
+    assert.deepEqual(
+      rosters.map((r) => [r.attempt, r.entries.map((e) => e.id)]),
+      [
+        [1, IDS],
+        [2, IDS.filter((id) => id !== 60)],
+      ],
+    );
+    assert.equal(s.server.dropped.get(60)?.reason, DropReason.Timeout);
+    assert.equal(s.server.phase, 'ready');
+    const result = s.server.finish();
+    assert.deepEqual(result.sum, s.expectedSum(IDS.filter((id) => id !== 60)));
+  });
+
+  test('control: a valid re-roster gets a fresh nonce that opens the same commitment', () => {
+    const { client, first, nonce } = revealedForFirst();
+    const reply = client.handle(rosterOf(2, minus(first, 70)));
+    assert.equal(reply.length, 1);
+    const reveal = reply[0]!;
+    assert.ok(reveal.kind === 'graph-nonce' && reveal.attempt === 2);
+    assert.notDeepEqual(reveal.nonce, nonce);
+    const mine = first.entries.find((e) => e.id === TARGET)!;
+    assert.ok(opensCommitment(reveal.nonce, 2, mine.graphCommitment));
+    assert.ok(opensCommitment(nonce, 1, mine.graphCommitment));
+    assert.equal(opensCommitment(reveal.nonce, 1, mine.graphCommitment), false);
+  });
+
+  test('refuses a re-roster that skips an attempt', () => {
+    const { client, first } = revealedForFirst();
+    assertRefused(
+      client,
+      client.handle(rosterOf(3, minus(first, 70))),
+      /roster attempt 3 does not follow attempt 1/,
+    );
+  });
+
+  test('refuses a re-roster that repeats the attempt', () => {
+    const { client, first } = revealedForFirst();
+    assertRefused(
+      client,
+      client.handle(rosterOf(1, minus(first, 70))),
+      /roster attempt 1 does not follow attempt 1/,
+    );
+  });
+
+  test('refuses a re-roster that is not smaller', () => {
+    const { client, first } = revealedForFirst();
+    assertRefused(
+      client,
+      client.handle(rosterOf(2, first.entries)),
+      /attempt 2 is not smaller than attempt 1/,
+    );
+  });
+
+  test('refuses a re-roster that changes an entry', () => {
+    const { client, first } = revealedForFirst();
+    const entries = minus(first, 70).map((e) =>
+      e.id === 40 ? { ...e, maskingKey: randomBytesOf(5, 32) } : e,
+    );
+    assertRefused(client, client.handle(rosterOf(2, entries)), /roster attempt 2 adds or changes client 40/);
+  });
+
+  test('refuses a re-roster that adds a member, even one whose keys are genuinely signed', () => {
+    // 60 advertised keys too late for the first roster; its signed keys cannot be slipped into the second.
+    const s = newSession();
+    s.scripts.set(60, { at: 'advertise-keys' });
+    const { client, first } = revealedForFirst(s);
+    assert.ok(first.entries.every((e) => e.id !== 60));
+    const keys = s.produced.get(60)!.find((m): m is AdvertiseKeys => m.kind === 'advertise-keys')!;
+    const late = {
+      id: 60,
+      encryptionKey: keys.encryptionKey,
+      maskingKey: keys.maskingKey,
+      graphCommitment: keys.graphCommitment,
+      signature: keys.signature,
+    };
+    const entries = [...minus(first, 70, 50), late].sort((a, b) => a.id - b.id);
+    assertRefused(client, client.handle(rosterOf(2, entries)), /roster attempt 2 adds or changes client 60/);
+  });
+
+  test('refuses a re-roster below the pinned minimum', () => {
+    const { client, first } = revealedForFirst(newSession({ minimumRoster: 6 }));
+    assertRefused(
+      client,
+      client.handle(rosterOf(2, minus(first, 70, 60))),
+      /roster has 5 clients; the pinned threat model allows no fewer than 6/,
+    );
+  });
+
+  test(`refuses a roster past attempt ${GRAPH_ATTEMPTS}`, () => {
+    const s = new Session({ ids: SPARSE_IDS, parameters: SPARSE, sessionTag: 3 });
+    const { client, genuine } = heldAt('roster', { session: s, target: 3 });
+    let roster: Roster = genuine;
+    assert.equal(client.handle(roster)[0]?.kind, 'graph-nonce');
+    for (const [attempt, leaving] of [
+      [2, 8],
+      [3, 7],
+    ] as const) {
+      roster = rosterOf(attempt, minus(roster, leaving));
+      assert.equal(client.handle(roster)[0]?.kind, 'graph-nonce');
+    }
+    assertRefused(
+      client,
+      client.handle(rosterOf(4, minus(roster, 6))),
+      /roster attempt 4 does not follow attempt 3 \(at most 3\)/,
+    );
+  });
+});
+
+describe('graph nonces', () => {
+  const replacing = (genuine: GraphNonces, id: ClientId, nonce: Uint8Array): GraphNonces => ({
+    ...genuine,
+    nonces: genuine.nonces.map((n) => (n.id === id ? { id, nonce } : n)),
+  });
+
+  test('refuses a nonce that does not open its member’s commitment', () => {
+    const { client, genuine } = heldAt('graph-nonces');
+    assertRefused(
+      client,
+      client.handle(replacing(genuine, 40, randomBytesOf(6, 32))),
+      /graph nonce of client 40 does not open its commitment/,
+      genuine,
+    );
+  });
+
+  test('refuses two members’ nonces swapped (a server steering the graph)', () => {
+    const { client, genuine } = heldAt('graph-nonces');
+    const of = (id: ClientId): Uint8Array => genuine.nonces.find((n) => n.id === id)!.nonce;
+    const swapped = replacing(replacing(genuine, 40, of(50)), 50, of(40));
+    assertRefused(
+      client,
+      client.handle(swapped),
+      /graph nonce of client 40 does not open its commitment/,
+      genuine,
+    );
+  });
+
+  test('refuses a nonce one hash further down the chain (the commitment itself)', () => {
+    const { s, client, genuine } = heldAt('graph-nonces');
+    const commitment = s.roster().entries.find((e) => e.id === 40)!.graphCommitment;
+    assertRefused(
+      client,
+      client.handle(replacing(genuine, 40, commitment)),
+      /graph nonce of client 40 does not open its commitment/,
+      genuine,
+    );
+  });
+
+  test('refuses nonces for another attempt', () => {
+    const { client, genuine } = heldAt('graph-nonces');
+    assertRefused(
+      client,
+      client.handle({ ...genuine, attempt: 2 }),
+      /graph nonces for attempt 2; this client revealed for attempt 1/,
+      genuine,
+    );
+  });
+
+  test('refuses nonces missing a member or out of roster order', () => {
+    const { client, genuine } = heldAt('graph-nonces');
+    assertRefused(
+      client,
+      client.handle({ ...genuine, nonces: genuine.nonces.slice(1) }),
+      /graph nonces do not list the roster’s members in roster order/,
+      genuine,
+    );
+    const other = heldAt('graph-nonces', { session: newSession({ sessionTag: 4 }) });
+    const [a, b, ...rest] = other.genuine.nonces;
+    assertRefused(
+      other.client,
+      other.client.handle({ ...other.genuine, nonces: [b!, a!, ...rest] }),
+      /graph nonces do not list the roster’s members in roster order/,
+      other.genuine,
+    );
+  });
+});
+
+describe('plan equivocation', () => {
+  test('members shown different plans cannot verify each other’s keys: both abort before any share', () => {
+    // The target was shown another plan (say, other participants or noise). The honest server drops it
+    // at once; a dishonest one forwards its keys to a victim anyway. Either way no share leaves anyone.
+    const VICTIM = 10;
+    const s = newSession({
+      planDigestFor: (id, plan) => (id === TARGET ? randomBytesOf(8, 32) : plan),
+    });
+    s.hold = (to, message) => to === TARGET || (to === VICTIM && message.kind === 'roster');
+    s.start().run();
+    assert.equal(s.server.dropped.get(TARGET)?.reason, DropReason.InvalidKeySignature);
+
+    const genuine = s.take(VICTIM, 'roster');
+    const keys = s.produced.get(TARGET)!.find((m): m is AdvertiseKeys => m.kind === 'advertise-keys')!;
+    const entries = [
+      ...genuine.entries,
+      {
+        id: TARGET,
+        encryptionKey: keys.encryptionKey,
+        maskingKey: keys.maskingKey,
+        graphCommitment: keys.graphCommitment,
+        signature: keys.signature,
+      },
+    ].sort((a, b) => a.id - b.id);
+    const forged = rosterOf(1, entries);
+    const victim = s.client(VICTIM);
+    const target = s.client(TARGET);
+    const victimReveal = victim.handle(forged);
+    const targetReveal = target.handle(forged);
+    assert.deepEqual(
+      [...victimReveal, ...targetReveal].map((m) => m.kind),
+      ['graph-nonce', 'graph-nonce'],
+    );
+
+    s.hold = (to, message) => to === VICTIM && message.kind === 'graph-nonces';
+    s.send(VICTIM, victimReveal);
+    s.run();
+    const honestNonces = s.take(VICTIM, 'graph-nonces');
+    const targetNonce = targetReveal[0]!.kind === 'graph-nonce' ? targetReveal[0]!.nonce : new Uint8Array();
+    const nonces: GraphNonces = {
+      ...honestNonces,
+      nonces: [...honestNonces.nonces, { id: TARGET, nonce: targetNonce }].sort((a, b) => a.id - b.id),
+    };
+    assertRefused(victim, victim.handle(nonces), /keys of client 30 are not signed by it/);
+    assertRefused(target, target.handle(nonces), /keys of client 10 are not signed by it/);
+  });
+});
+
+describe('consistency over the roster', () => {
+  test('refuses survivor signatures made over another roster digest', () => {
+    const { s, client, genuine } = unmaskRequest();
+    const signers = genuine.signatures.map((x) => x.signer);
+    const otherRoster = randomBytesOf(9, 32);
+    const forged: UnmaskRequest = {
+      ...genuine,
+      signatures: signedBy(s, genuine.survivors, signers, otherRoster),
+    };
+    assertRefused(client, client.handle(forged), tooFewSignatures(0), genuine);
+  });
+
+  test('refuses signatures over the same survivors under the first roster after a re-roster', () => {
+    // Clients that saw only attempt 1 sign other bytes than those that went on to attempt 2.
+    const s = newSession();
+    s.scripts.set(DROPPED, { at: 'graph-nonce' });
+    const { client, genuine } = unmaskRequest(s, [10, 20, 30, 40, 50, 70], []);
+    const first = s.sent.find((o) => o.message.kind === 'roster' && o.message.attempt === 1)!
+      .message as Roster;
+    const firstDigest = rosterDigest(s.sessionId, 1, first.entries);
+    const signers = genuine.signatures.map((x) => x.signer);
+    const forged: UnmaskRequest = {
+      ...genuine,
+      signatures: signedBy(s, genuine.survivors, signers, firstDigest),
+    };
+    assertRefused(client, client.handle(forged), tooFewSignatures(0), genuine);
   });
 });
