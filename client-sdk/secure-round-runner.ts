@@ -8,36 +8,11 @@ import {
   type ClientMessage,
 } from '../aggregation/secagg/index.js';
 import * as codec from '../proto/codec.js';
-import { roundPlanDigest } from '../proto/round-plan.js';
-import type { WireTrainingPlan } from '../proto/training-plan.js';
+import { roundPlanDigest, type WireRoundStarted } from '../proto/round-plan.js';
 import type { CohortConnection, WireCoordinatorEvent } from './connection.js';
 
-/** What the coordinator announced in RoundStarted.secagg. */
-export interface SecAggSettings {
-  readonly participants: number[];
-  readonly degree: number;
-  readonly threshold: number;
-  readonly dimension: number;
-  readonly clip_range: number;
-  readonly levels: number;
-  readonly mask_prg: string;
-  readonly max_chunk_words: number;
-}
-
-/** RoundStarted as the member receives it. */
-export interface RoundStarted {
-  readonly round: number;
-  readonly round_id: Uint8Array;
-  readonly model_sha256: Uint8Array;
-  readonly model_spec_json: string;
-  readonly training: WireTrainingPlan | null;
-  /** Null in robust mode, where `plain` is set instead. */
-  readonly secagg: SecAggSettings | null;
-  /** Robust mode: the update goes in plaintext through SubmitUpdate. */
-  readonly plain: { readonly dimension: number; readonly max_chunk_values: number } | null;
-  /** Distributed DP: Skellam noise to add to the quantized words before masking. */
-  readonly noise: { readonly mechanism: string; readonly variance: number } | null;
-}
+/** RoundStarted as the member receives it: the one wire type the coordinator builds and digests. */
+export type RoundStarted = WireRoundStarted;
 
 /** The member's quantized input for a round: ready now, later (after training), or on first use. */
 export type RoundInput = (
