@@ -85,13 +85,14 @@ interface Member {
   outcomes: RoundOutcome[];
 }
 
-/** Rewrites (or, returning undefined, swallows) a member's outgoing unary call. */
-type Tamper = (method: string, request: Record<string, unknown>) => Record<string, unknown> | undefined;
+type Request = Record<string, unknown>;
+/** Rewrites (or, returning undefined, swallows) a member's outgoing unary call, possibly after a wait. */
+type Tamper = (method: string, request: Request) => Request | undefined | Promise<Request | undefined>;
 
 /** The member's connection with every unary call passed through `tamper` first. */
 function tampered(connection: CohortConnection, tamper: Tamper): CohortConnection {
   const call: CohortConnection['call'] = async (method, request) => {
-    const sent = tamper(method, request as Record<string, unknown>);
+    const sent = await tamper(method, request as Request);
     return sent === undefined ? {} : connection.call(method, sent);
   };
   return Object.create(connection, { call: { value: call } }) as CohortConnection;
@@ -244,6 +245,37 @@ describe('one bad member costs one member, not the round', () => {
     assert.equal(outcome.completed, false);
     assert.match(outcome.reason ?? '', /graph-nonce/);
     assert.equal(result.culprits.size, 0);
+    for (const m of members) m.connection.close();
+  });
+
+  test('a member revealing wrong unmask shares first: the coordinator rebuilds from spares and names it', async () => {
+    type Share = { owner: number; share: Uint8Array };
+    // Each share stays a field element below p; only its value is wrong.
+    const wrong = (shares: Share[]) =>
+      shares.map((s) => ({
+        owner: s.owner,
+        share: Uint8Array.from(s.share, (b, i) => (i === 32 ? b ^ 1 : b)),
+      }));
+    const liar: Tamper = (method, request) =>
+      method !== 'Unmask'
+        ? request
+        : {
+            ...request,
+            self_seed_shares: wrong(request['self_seed_shares'] as Share[]),
+            mask_key_shares: wrong(request['mask_key_shares'] as Share[]),
+          };
+    // Honest members answer the unmask request a little later, so the liar's shares are always among
+    // the first the coordinator tries, and the round cannot finish before they are examined.
+    const late: Tamper = async (method, request) => {
+      if (method === 'Unmask') await new Promise((r) => setTimeout(r, 300));
+      return request;
+    };
+    const members = await connectAll({ tamper: (id) => (id === 2 ? liar : late) });
+    const result = await startRound(13).result;
+    assert.deepEqual(result.survivors, [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(result.sum, sumOf(13, result.survivors));
+    assert.deepEqual([...result.culprits.keys()], [2]);
+    assert.equal(result.culprits.get(2)?.reason, CulpritReason.WrongUnmaskShares);
     for (const m of members) m.connection.close();
   });
 
