@@ -1,6 +1,7 @@
 import { constantTimeEqual } from '../crypto/bytes.js';
-import { digest } from '../crypto/kdf.js';
+import { digest, framed } from '../crypto/kdf.js';
 import { randomBytes, type RandomSource } from '../crypto/random-source.js';
+import { sodium } from '../crypto/sodium.js';
 
 /**
  * Commit-and-reveal of the nonces that seed the neighbour graph, as a hash chain so that one
@@ -16,9 +17,19 @@ import { randomBytes, type RandomSource } from '../crypto/random-source.js';
 export const GRAPH_ATTEMPTS = 3;
 export const GRAPH_NONCE_BYTES = 32;
 
-/** One step back along the chain: s_{i-1} = H(s_i). */
-function previousLink(nonce: Uint8Array): Uint8Array {
-  return digest('cohort/secagg/graph-nonce-chain/v1', nonce);
+const LINK_PURPOSE = 'cohort/secagg/graph-nonce-chain/v1';
+/**
+ * framed(purpose, nonce) with the purpose written once: every client hashes every roster member's
+ * nonce, n per round, so the per-call encoding and allocation of `digest` would dominate the hash.
+ */
+const linkInput = framed(new TextEncoder().encode(LINK_PURPOSE), new Uint8Array(GRAPH_NONCE_BYTES));
+const nonceAt = linkInput.length - GRAPH_NONCE_BYTES;
+
+/** One step back along the chain: s_{i-1} = H(s_i), equal to digest(LINK_PURPOSE, s_i). */
+export function previousLink(nonce: Uint8Array): Uint8Array {
+  if (nonce.length !== GRAPH_NONCE_BYTES) return digest(LINK_PURPOSE, nonce);
+  linkInput.set(nonce, nonceAt);
+  return sodium.crypto_generichash(32, linkInput, null);
 }
 
 export interface GraphNonceChain {

@@ -66,7 +66,8 @@ export class ShareCheckState implements ServerState {
     }
     const needed = accusersNeeded(ctx.config);
     for (const [id, count] of accusers) {
-      if (count < needed || !inRound.has(id)) continue;
+      if (count < needed) continue;
+      // Named even if it has gone silent since: the garbage it sent is the evidence, not its presence.
       const detail = `share ciphertexts rejected by ${count} neighbours`;
       ctx.name(id, CulpritReason.BadShareCiphertexts, detail);
       ctx.drop(id, this.phase, DropReason.RejectedShareCiphertexts, detail);

@@ -7,7 +7,7 @@ import { AbortReason, CulpritReason, DropReason } from '../reasons.js';
 import { selfSeedCommitment } from '../transcript.js';
 import { accusersNeeded } from './config.js';
 import { wrongKind, type ServerContext, type ServerState } from './context.js';
-import { rebuildChecked, type HeldShare } from './rebuild.js';
+import { rebuildChecked, type HeldShare, type RebuildMemo } from './rebuild.js';
 import { abortSession, TerminalState } from './terminal.js';
 
 type SecretKind = 'selfSeed' | 'maskKey';
@@ -38,6 +38,10 @@ export class UnmaskingState implements ServerState {
   /** Owners each holder was caught giving a wrong share of. */
   private readonly wrongFor = new Map<ClientId, Set<ClientId>>();
   private readonly combiner = new ShareCombiner();
+  private readonly memos: Record<SecretKind, Map<ClientId, RebuildMemo>> = {
+    selfSeed: new Map(),
+    maskKey: new Map(),
+  };
 
   constructor(
     private readonly requested: ReadonlyMap<ClientId, { self: Set<ClientId>; maskKey: Set<ClientId> }>,
@@ -114,14 +118,20 @@ export class UnmaskingState implements ServerState {
     for (const [kind, owner] of owners) {
       const shares = this.pending[kind].get(owner);
       if (shares === undefined || shares.length < threshold) continue;
+      const memo = this.memos[kind].get(owner) ?? {};
       const rebuilt = rebuildChecked(
         this.combiner,
         shares,
         threshold,
         (secret) => isRight(kind, owner, secret, ctx),
         (holder) => this.wrongFor.has(holder),
+        memo,
       );
-      if (rebuilt === undefined) continue;
+      if (rebuilt === undefined) {
+        this.memos[kind].set(owner, memo);
+        continue;
+      }
+      this.memos[kind].delete(owner);
       this.pending[kind].delete(owner);
       this.secrets[kind].set(owner, rebuilt.secret);
       for (const holder of rebuilt.inconsistent) {

@@ -31,9 +31,17 @@ export function rebuildChecked(
   threshold: number,
   isRight: (secret: Uint8Array) => boolean,
   suspect: (holder: ClientId) => boolean,
+  memo: RebuildMemo = {},
 ): Rebuilt | undefined {
   if (shares.length < threshold) return undefined;
   const ordered = [...shares.filter((s) => !suspect(s.holder)), ...shares.filter((s) => suspect(s.holder))];
+  // Every subset tried lies in the first t + 2: when those are the ones that already failed, a new
+  // share changes nothing, and the C(t + 2, 2) combinations are not paid again.
+  const key = ordered
+    .slice(0, threshold + MAX_LEFT_OUT)
+    .map((s) => s.holder)
+    .join(',');
+  if (memo.failedWindow === key) return undefined;
   for (let spare = 0; spare <= Math.min(MAX_LEFT_OUT, ordered.length - threshold); spare++) {
     const window = ordered.slice(0, threshold + spare);
     for (const left of leaveOut(window.length, spare)) {
@@ -52,7 +60,13 @@ export function rebuildChecked(
       return { secret, inconsistent };
     }
   }
+  memo.failedWindow = key;
   return undefined;
+}
+
+/** Per secret: the shares (by holder, in trial order) whose every subset failed last time. */
+export interface RebuildMemo {
+  failedWindow?: string;
 }
 
 /** Index sets of size `count` (0, 1 or 2) out of `size`. */

@@ -441,3 +441,22 @@ describe('false accusations in ShareCheck', () => {
     assertExactSum(report, without(LIAR), [LIAR]);
   });
 });
+
+describe('garbage and then silence', () => {
+  test('a member that sends garbage shares and then goes silent is still named', () => {
+    const BAD = 7;
+    const report = round({
+      drops: new Map([[BAD, { at: 'share-check', disconnect: true }]]),
+      tamper: tampering(BAD, 'share-keys', (m) => ({
+        ...m,
+        ciphertexts: m.ciphertexts.map((c, i) => ({
+          ...c,
+          ciphertext: randomBytesOf(900 + i, c.ciphertext.length),
+        })),
+      })),
+    });
+    assert.deepEqual(drops(report), [`${BAD}:Disconnected@share-check`]);
+    assert.deepEqual(culprits(report), [[BAD, 'BadShareCiphertexts']]);
+    assertExactSum(report, without(BAD), [BAD]);
+  });
+});
