@@ -8,36 +8,11 @@ import {
   type ClientMessage,
 } from '../aggregation/secagg/index.js';
 import * as codec from '../proto/codec.js';
-import { roundPlanDigest } from '../proto/round-plan.js';
-import type { WireTrainingPlan } from '../proto/training-plan.js';
+import { roundPlanDigest, type WireRoundStarted } from '../proto/round-plan.js';
 import type { CohortConnection, WireCoordinatorEvent } from './connection.js';
 
-/** What the coordinator announced in RoundStarted.secagg. */
-export interface SecAggSettings {
-  readonly participants: number[];
-  readonly degree: number;
-  readonly threshold: number;
-  readonly dimension: number;
-  readonly clip_range: number;
-  readonly levels: number;
-  readonly mask_prg: string;
-  readonly max_chunk_words: number;
-}
-
-/** RoundStarted as the member receives it. */
-export interface RoundStarted {
-  readonly round: number;
-  readonly round_id: Uint8Array;
-  readonly model_sha256: Uint8Array;
-  readonly model_spec_json: string;
-  readonly training: WireTrainingPlan | null;
-  /** Null in robust mode, where `plain` is set instead. */
-  readonly secagg: SecAggSettings | null;
-  /** Robust mode: the update goes in plaintext through SubmitUpdate. */
-  readonly plain: { readonly dimension: number; readonly max_chunk_values: number } | null;
-  /** Distributed DP: Skellam noise to add to the quantized words before masking. */
-  readonly noise: { readonly mechanism: string; readonly variance: number } | null;
-}
+/** RoundStarted as the member receives it: the one wire type the coordinator builds and digests. */
+export type RoundStarted = WireRoundStarted;
 
 /** The member's quantized input for a round: ready now, later (after training), or on first use. */
 export type RoundInput = (
@@ -68,6 +43,8 @@ const SECAGG_EVENTS = new Set([
  */
 export class SecureRoundRunner {
   private client: SecAggClient | undefined;
+  /** From RoundStarted until the outcome is reported, so a round refused before its client exists is reported too. */
+  private inRound = false;
   private round = 0;
   private roundId: Uint8Array = new Uint8Array(32);
   /** The round's participant count: no list the coordinator pushes may name more members. */
@@ -103,6 +80,8 @@ export class SecureRoundRunner {
   }
 
   private async start(started: RoundStarted): Promise<void> {
+    this.client = undefined;
+    this.inRound = true;
     this.round = started.round;
     this.roundId = new Uint8Array(started.round_id);
     const config = this.clientConfigFor(started);
@@ -164,7 +143,8 @@ export class SecureRoundRunner {
   }
 
   private end(reason?: string): void {
-    if (this.client === undefined) return;
+    if (!this.inRound) return;
+    this.inRound = false;
     this.client = undefined;
     this.onOutcome({
       round: this.round,

@@ -78,13 +78,14 @@ interface Member {
   outcomes: RoundOutcome[];
 }
 
-/** Rewrites (or, returning undefined, swallows) a member's outgoing unary call. */
-type Tamper = (method: string, request: Record<string, unknown>) => Record<string, unknown> | undefined;
+type Request = Record<string, unknown>;
+/** Rewrites (or, returning undefined, swallows) a member's outgoing unary call, possibly after a wait. */
+type Tamper = (method: string, request: Request) => Request | undefined | Promise<Request | undefined>;
 
 /** The member's connection with every unary call passed through `tamper` first. */
 function tampered(connection: CohortConnection, tamper: Tamper): CohortConnection {
   const call: CohortConnection['call'] = async (method, request) => {
-    const sent = tamper(method, request as Record<string, unknown>);
+    const sent = await tamper(method, request as Request);
     return sent === undefined ? {} : connection.call(method, sent);
   };
   return Object.create(connection, { call: { value: call } }) as CohortConnection;
@@ -240,15 +241,52 @@ describe('one bad member costs one member, not the round', () => {
     for (const m of members) m.connection.close();
   });
 
-  test('a member holding another manifest signs another plan: its keys are refused, the round goes on', async () => {
+  test('a member revealing wrong unmask shares first: the coordinator rebuilds from spares and names it', async () => {
+    type Share = { owner: number; share: Uint8Array };
+    // Each share stays a field element below p; only its value is wrong.
+    const wrong = (shares: Share[]) =>
+      shares.map((s) => ({
+        owner: s.owner,
+        share: Uint8Array.from(s.share, (b, i) => (i === 32 ? b ^ 1 : b)),
+      }));
+    const liar: Tamper = (method, request) =>
+      method !== 'Unmask'
+        ? request
+        : {
+            ...request,
+            self_seed_shares: wrong(request['self_seed_shares'] as Share[]),
+            mask_key_shares: wrong(request['mask_key_shares'] as Share[]),
+          };
+    // Honest members answer the unmask request a little later, so the liar's shares are always among
+    // the first the coordinator tries, and the round cannot finish before they are examined.
+    const late: Tamper = async (method, request) => {
+      if (method === 'Unmask') await new Promise((r) => setTimeout(r, 300));
+      return request;
+    };
+    const members = await connectAll({ tamper: (id) => (id === 2 ? liar : late) });
+    const result = await startRound(13).result;
+    assert.deepEqual(result.survivors, [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(result.sum, sumOf(13, result.survivors));
+    assert.deepEqual([...result.culprits.keys()], [2]);
+    assert.equal(result.culprits.get(2)?.reason, CulpritReason.WrongUnmaskShares);
+    for (const m of members) m.connection.close();
+  });
+
+  test('a member holding another manifest signs another plan, one pinned to a smaller federation refuses: the round goes on', async () => {
     const members = await connectAll({
       manifestSha256: (id) => (id === 2 ? new Uint8Array(32).fill(1) : undefined),
     });
-    const result = await startRound(12).result;
-    assert.deepEqual(result.survivors, [1, 3, 4, 5, 6, 7, 8]);
+    // Member 6 pins a threat model for a federation of 5: a round of 8 is one it refuses outright.
+    members[5]!.connection.pinnedThreatModel = { federationSize: 5, corruptFraction: 0, dropoutRate: 0.1 };
+    const result = await startRound(12, 4, { advertiseKeys: 2_000 }).result;
+    assert.deepEqual(result.survivors, [1, 3, 4, 5, 7, 8]);
     assert.deepEqual(result.sum, sumOf(12, result.survivors));
     assert.equal(result.dropped.get(2)?.reason, DropReason.InvalidKeySignature);
+    assert.equal(result.dropped.get(6)?.reason, DropReason.Timeout);
     assert.equal((await outcomeOf(members[1]!)).completed, false);
+    const refused = await outcomeOf(members[5]!);
+    assert.equal(refused.completed, false);
+    assert.match(refused.reason ?? '', /participants/);
     for (const m of members) m.connection.close();
   });
 });

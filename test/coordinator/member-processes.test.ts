@@ -23,7 +23,9 @@ import { loadCohortProto } from '../../proto/load.js';
  * input arrived. Each member holds pushed events 150 ms, so a kill lands inside the phase it targets.
  */
 await cryptoReady();
-const MEMBERS = 12;
+const MEMBERS = 14;
+/** Members 1..KILLED each run in their own process (one is killed per phase); the rest share one. */
+const KILLED = 6;
 const DIMENSION = 2_000;
 const HOST = fileURLToPath(new URL('../../bench/grpc-members.js', import.meta.url));
 const KILL_AT: [ServerPhase, number][] = [
@@ -56,7 +58,11 @@ before(async () => {
   const port = await new Promise<number>((ok, fail) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
   );
-  members = Array.from({ length: MEMBERS }, (_, i) =>
+  const hosts = [
+    ...Array.from({ length: KILLED }, (_, i) => ({ first: i + 1, clients: 1 })),
+    { first: KILLED + 1, clients: MEMBERS - KILLED },
+  ];
+  members = hosts.map(({ first, clients }) =>
     spawn(
       process.execPath,
       [
@@ -64,9 +70,9 @@ before(async () => {
         '--address',
         `127.0.0.1:${port}`,
         '--clients',
-        '1',
+        String(clients),
         '--first',
-        String(i + 1),
+        String(first),
         '--dim',
         String(DIMENSION),
         '--delay-ms',
@@ -100,7 +106,7 @@ test('a member process killed in each phase: the round completes with the exact 
     1,
     {
       roundId: seedFromNumber(11),
-      parameters: { clients: MEMBERS, degree: MEMBERS - 1, threshold: 6 },
+      parameters: { clients: MEMBERS, degree: MEMBERS - 1, threshold: 7 },
       dimension: DIMENSION,
       participants: Array.from({ length: MEMBERS }, (_, i) => i + 1),
       identityKeyOf: (id) => membership.member(id)?.identityKey,
@@ -133,8 +139,8 @@ test('a member process killed in each phase: the round completes with the exact 
     [1, 2, 3, 4, 5, 6],
   );
   // Killed before their masked input: 1, 6, 2, 3. Killed after it (4 in ConsistencyCheck, 5 in
-  // Unmasking): still summed. The six left alive are exactly the threshold needed to unmask.
-  assert.deepEqual(result.survivors, [4, 5, 7, 8, 9, 10, 11, 12]);
+  // Unmasking): still summed. Each of the eight left alive holds shares of the other seven: t.
+  assert.deepEqual(result.survivors, [4, 5, 7, 8, 9, 10, 11, 12, 13, 14]);
   const expected = new Uint32Array(DIMENSION);
   for (const id of result.survivors) addInto(expected, benchInput(id, DIMENSION), 0);
   assert.deepEqual(result.sum, expected);
