@@ -35,11 +35,6 @@ export class CoordinatorService {
   /** Open secure-aggregation sessions by hex round id: one per round, or one per bucket in secure+robust mode. */
   private readonly sessions = new Map<string, SecureRoundSession>();
   private readonly plainRounds = new Map<string, PlainRoundSession>();
-  /**
-   * SHA-256 of the signed federation manifest members pin; it opens every round's plan digest, so a
-   * member pinned to another manifest cannot take part. 32 zero bytes until a manifest is loaded.
-   */
-  manifestSha256: Uint8Array = new Uint8Array(32);
 
   constructor(
     private readonly membership: Membership,
@@ -72,7 +67,7 @@ export class CoordinatorService {
     const started = secureRoundStarted(round, options, settings, plan, noise);
     const session = new SecureRoundSession({
       ...options,
-      planDigest: roundPlanDigest(this.manifestSha256, started),
+      planDigest: roundPlanDigest(this.membership.manifestSha256, started),
       deliver: (to, message) => this.push(to, codec.encodeServerMessage(options.roundId, message)),
     });
     this.sessions.set(key, session);

@@ -105,7 +105,9 @@ async function connectAll(behaviour: Behaviour = {}): Promise<Member[]> {
       const connection = await CohortConnection.connect(address, identity, trust);
       assert.equal(connection.memberIndex, i + 1);
       const manifest = behaviour.manifestSha256?.(i + 1);
-      if (manifest !== undefined) connection.manifestSha256 = manifest;
+      // A coordinator cannot make a pinned member hold another manifest; the test forces it to see the
+      // plan digests diverge.
+      if (manifest !== undefined) Object.defineProperty(connection, 'manifestSha256', { value: manifest });
       const member: Member = { connection, outcomes: [] };
       const tamper = behaviour.tamper?.(i + 1);
       const runner = new SecureRoundRunner(
@@ -277,7 +279,9 @@ describe('one bad member costs one member, not the round', () => {
       manifestSha256: (id) => (id === 2 ? new Uint8Array(32).fill(1) : undefined),
     });
     // Member 6 pins a threat model for a federation of 5: a round of 8 is one it refuses outright.
-    members[5]!.connection.pinnedThreatModel = { federationSize: 5, corruptFraction: 0, dropoutRate: 0.1 };
+    Object.defineProperty(members[5]!.connection, 'pinnedThreatModel', {
+      value: { federationSize: 5, corruptFraction: 0, dropoutRate: 0.1 },
+    });
     const result = await startRound(12, 4, { advertiseKeys: 2_000 }).result;
     assert.deepEqual(result.survivors, [1, 3, 4, 5, 7, 8]);
     assert.deepEqual(result.sum, sumOf(12, result.survivors));

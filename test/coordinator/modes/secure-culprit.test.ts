@@ -12,10 +12,10 @@ import { CohortConnection } from '../../../client-sdk/connection.js';
 import { SecureRoundRunner } from '../../../client-sdk/secure-round-runner.js';
 import { parseFederationConfig } from '../../../coordinator/config/index.js';
 import { CoordinatorService } from '../../../coordinator/grpc/service.js';
-import { Membership } from '../../../coordinator/membership.js';
 import type { RoundContext } from '../../../coordinator/rounds/round-aggregate.js';
 import { runSecureRound } from '../../../coordinator/rounds/secure-mode.js';
 import { loadCohortProto } from '../../../proto/load.js';
+import { signedFederationOf } from '../signed-federation.js';
 
 /**
  * Mode `secure` with one member whose share bundles nobody can open: the round's aggregate is the
@@ -49,10 +49,7 @@ const weighting = {
 const deltaOf = (id: number) => Float32Array.from({ length: PARAMETERS }, (_, k) => 0.01 * id - 0.005 * k);
 
 test('a member sending garbage share bundles is left out of the mean and named in the round aggregate', async () => {
-  const membership = new Membership(
-    config.name,
-    identities.map((id, i) => ({ index: i + 1, name: `m${i + 1}`, identityKey: id.publicKey })),
-  );
+  const { membership, trust } = signedFederationOf(config, { kind: 'logistic-regression', inputs: PARAMETERS - 1 });
   const service = new CoordinatorService(membership);
   const server = new grpc.Server();
   server.addService(loadCohortProto().Coordinator.service, service.handlers);
@@ -62,7 +59,7 @@ test('a member sending garbage share bundles is left out of the mean and named i
   const connections = await Promise.all(
     identities.map(async (identity, i) => {
       const id = i + 1;
-      const connection = await CohortConnection.connect(`127.0.0.1:${port}`, identity);
+      const connection = await CohortConnection.connect(`127.0.0.1:${port}`, identity, trust);
       const call: CohortConnection['call'] = (method, request) => {
         if (id !== BAD || method !== 'ShareKeys') return connection.call(method, request);
         const r = request as { ciphertexts: { recipient: number; ciphertext: Uint8Array }[] };
