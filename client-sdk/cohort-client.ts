@@ -8,6 +8,8 @@ import { encodeUpdateChunk } from '../proto/update-codec.js';
 import { parseModelSpec, type ModelSpec } from '../proto/model-spec.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { CohortConnection, type WireCoordinatorEvent } from './connection.js';
+import { isMemberRefusal, MemberGuard } from './member-guard.js';
+import type { PinnedManifest } from './round-guard.js';
 import { SecureRoundRunner, type RoundStarted } from './secure-round-runner.js';
 import { tfjsTrainer, type LocalTrainer } from './trainer.js';
 import type { TF, TrainingData } from './training/index.js';
@@ -27,6 +29,15 @@ export type ClientEvent =
       readonly round: number;
       readonly completed: boolean;
       readonly reason?: string;
+      /** The member declined the round itself (see MemberGuard). */
+      readonly refused?: boolean;
+    }
+  | {
+      /** The member's own accountant would exceed manifest.privacy.memberBudget: it takes part in no further round. */
+      readonly type: 'privacy-budget-exhausted';
+      readonly epsilon: number;
+      readonly delta: number;
+      readonly budget: { readonly epsilon: number; readonly delta: number };
     }
   | { readonly type: 'disconnected'; readonly reason: string }
   | { readonly type: 'reconnecting'; readonly attempt: number; readonly delayMs: number }
@@ -46,6 +57,10 @@ export interface CohortClientOptions {
   readonly random?: RandomSource;
   readonly reconnect?: BackoffOptions;
   readonly onEvent?: (event: ClientEvent) => void;
+  /** The verified manifest the member checks every round against; with it the member guards itself. */
+  readonly manifest?: PinnedManifest;
+  /** Where the member keeps its round ids and privacy accountant (`cohort client` uses `<key>.state/`); needed with `manifest`. */
+  readonly stateDir?: string;
 }
 
 export interface FinalModel {
@@ -66,6 +81,8 @@ const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDE
 export class CohortClient {
   private connection: CohortConnection;
   private stopped = false;
+  private guard: MemberGuard | undefined;
+  private budgetReported = false;
 
   private constructor(
     private readonly address: string,
@@ -98,9 +115,10 @@ export class CohortClient {
   /** Takes part in every round until the federation ends, training with `trainer`. */
   async run(trainer: LocalTrainer): Promise<FinalModel> {
     const emit = this.options.onEvent ?? (() => undefined);
+    const guard = await this.memberGuard();
     emit({ type: 'connected', member: this.memberIndex, federation: this.connection.federation });
     for (;;) {
-      const ending = await this.serveConnection(trainer, emit);
+      const ending = await this.serveConnection(trainer, emit, guard);
       if (ending.kind === 'finished') return ending.model;
       this.connection.close();
       if (this.stopped) throw new Error('the member stopped before the federation finished');
@@ -123,10 +141,27 @@ export class CohortClient {
     this.connection.close();
   }
 
+  /** One per client, not per connection: what it guards (round ids, the budget) outlives reconnections. */
+  private async memberGuard(): Promise<MemberGuard | undefined> {
+    const pinned = this.options.manifest;
+    if (pinned === undefined) return undefined;
+    if (this.options.stateDir === undefined)
+      throw new Error(
+        'a pinned manifest needs stateDir: the member keeps its round ids and privacy accountant there',
+      );
+    this.guard ??= await MemberGuard.open({
+      pinned,
+      identityKey: this.identity.publicKey,
+      stateDir: this.options.stateDir,
+    });
+    return this.guard;
+  }
+
   /** Runs rounds over the current connection until the federation finishes or the connection is lost. */
   private serveConnection(
     trainer: LocalTrainer,
     emit: (event: ClientEvent) => void,
+    guard: MemberGuard | undefined,
   ): Promise<{ kind: 'finished'; model: FinalModel } | { kind: 'lost'; reason: string }> {
     const connection = this.connection;
     const random = this.options.random ?? systemRandom;
@@ -178,14 +213,17 @@ export class CohortClient {
         random,
         { clipIndicator: started.training!.report_clip_indicator },
       );
-      // Noise on the update's words only: the last word counts examples and must stay exact.
-      if (started.noise !== null)
-        addSkellamNoise(words.subarray(0, delta.length), started.noise.variance, random);
+      // Noise on the update's words only: the last word counts examples and must stay exact. With a
+      // guard, at least the member's own floor, whatever the coordinator asked.
+      const variance = guard?.noiseVariance(started.round_id) ?? started.noise?.variance;
+      if (variance !== undefined && variance > 0)
+        addSkellamNoise(words.subarray(0, delta.length), variance, random);
       return words;
     };
 
     const plainRound = async (started: RoundStarted): Promise<void> => {
       try {
+        guard?.admitPlain(started);
         const { delta, numExamples } = await trainDelta(started);
         clipToL2Ball(delta, started.training!.clip_norm);
         const step = Math.max(1, started.plain!.max_chunk_values);
@@ -197,7 +235,13 @@ export class CohortClient {
         await connection.submitUpdate(chunks);
         emit({ type: 'round-ended', round: started.round, completed: true });
       } catch (error) {
-        emit({ type: 'round-ended', round: started.round, completed: false, reason: describe(error) });
+        emit({
+          type: 'round-ended',
+          round: started.round,
+          completed: false,
+          reason: describe(error),
+          ...(isMemberRefusal(error) ? { refused: true } : {}),
+        });
       }
     };
 
@@ -228,14 +272,21 @@ export class CohortClient {
         this.identity,
         random,
         secureInput,
-        (outcome) =>
+        (outcome) => {
           emit({
             type: 'round-ended',
             round: outcome.round,
             completed: outcome.completed,
             ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
-          }),
+            ...(outcome.refused === true ? { refused: true } : {}),
+          });
+          if (outcome.budgetExhausted !== undefined && !this.budgetReported) {
+            this.budgetReported = true;
+            emit({ type: 'privacy-budget-exhausted', ...outcome.budgetExhausted });
+          }
+        },
         onFederationEvent,
+        guard,
       );
       connection
         .subscribe(

@@ -5,6 +5,8 @@ import { SecAggClient, type ClientMessage } from '../aggregation/secagg/index.js
 import * as codec from '../proto/codec.js';
 import type { WireTrainingPlan } from '../proto/training-plan.js';
 import type { CohortConnection, WireCoordinatorEvent } from './connection.js';
+import { isMemberRefusal, type MemberGuard, type MemberRefusal } from './member-guard.js';
+import { MemberBudgetExhausted } from './member-privacy.js';
 
 /** What the coordinator announced in RoundStarted.secagg. */
 export interface SecAggSettings {
@@ -43,6 +45,14 @@ export interface RoundOutcome {
   readonly completed: boolean;
   /** Why the member's side ended early: the coordinator's abort or the client's own refusal. */
   readonly reason?: string;
+  /** The member declined the round itself: its plan contradicts the pinned manifest, it repeats a round, or the budget is spent. */
+  readonly refused?: boolean;
+  /** The member's own privacy budget is spent: it refuses every further round. */
+  readonly budgetExhausted?: {
+    readonly epsilon: number;
+    readonly delta: number;
+    readonly budget: { readonly epsilon: number; readonly delta: number };
+  };
 }
 
 const SECAGG_EVENTS = new Set(['roster', 'shares_for_you', 'survivor_list', 'unmask_request', 'abort']);
@@ -66,6 +76,8 @@ export class SecureRoundRunner {
     private readonly onOutcome: (outcome: RoundOutcome) => void,
     /** round_finished and federation_finished, for the embedding code. */
     private readonly onFederationEvent: (event: WireCoordinatorEvent) => void = () => undefined,
+    /** The member's own checks (pinned manifest, freshness, privacy floor and budget); none without a manifest. */
+    private readonly guard?: MemberGuard,
   ) {}
 
   readonly onEvent = (event: WireCoordinatorEvent): void => {
@@ -91,11 +103,19 @@ export class SecureRoundRunner {
     if (settings === null) throw new Error('round_started carries neither secagg nor plain settings');
     this.round = started.round;
     this.roundId = new Uint8Array(started.round_id);
+    // TODO(lead, at merge): pass admitted.planDigest and admitted.minimumRoster into the ClientConfig.
+    let admitted;
+    try {
+      admitted = await this.guard?.admit(started, this.connection.memberIndex);
+    } catch (error) {
+      if (!isMemberRefusal(error)) throw error;
+      return this.refuse(started, error);
+    }
     const keys = this.connection.memberKeys;
     this.client = new SecAggClient({
       id: this.connection.memberIndex,
       sessionId: this.roundId,
-      parameters: {
+      parameters: admitted?.parameters ?? {
         clients: settings.participants.length,
         degree: settings.degree,
         threshold: settings.threshold,
@@ -126,7 +146,29 @@ export class SecureRoundRunner {
       else if (m.kind === 'unmask-response') await this.connection.call('Unmask', codec.encodeUnmask(id, m));
       else await this.connection.call('AbortRound', { round_id: id, reason: m.reason });
     }
-    if (chunks.length > 0) await this.connection.upload(chunks);
+    if (chunks.length > 0) {
+      // On disk (and charged to the member's budget) before the first chunk leaves.
+      await this.guard?.beforeMaskedInput(id);
+      await this.connection.upload(chunks);
+    }
+  }
+
+  /** Tells the coordinator at once (it drops the member instead of waiting out a deadline) and reports why. */
+  private async refuse(started: RoundStarted, refusal: MemberRefusal): Promise<void> {
+    this.client = undefined;
+    await this.connection
+      .call('AbortRound', { round_id: started.round_id, reason: refusal.message })
+      .catch(() => undefined);
+    const spent = refusal instanceof MemberBudgetExhausted ? refusal : undefined;
+    this.onOutcome({
+      round: started.round,
+      completed: false,
+      reason: refusal.message,
+      refused: true,
+      ...(spent === undefined
+        ? {}
+        : { budgetExhausted: { epsilon: spent.epsilon, delta: spent.delta, budget: spent.budget } }),
+    });
   }
 
   private end(reason?: string): void {
