@@ -5,7 +5,7 @@ import { SecAggClient, type ClientMessage } from '../aggregation/secagg/index.js
 import * as codec from '../proto/codec.js';
 import type { WireTrainingPlan } from '../proto/training-plan.js';
 import type { CohortConnection, WireCoordinatorEvent } from './connection.js';
-import { isMemberRefusal, type MemberGuard, type MemberRefusal } from './member-guard.js';
+import type { MemberGuard } from './member-guard.js';
 import { MemberBudgetExhausted } from './member-privacy.js';
 
 /** What the coordinator announced in RoundStarted.secagg. */
@@ -108,7 +108,7 @@ export class SecureRoundRunner {
     try {
       admitted = await this.guard?.admit(started, this.connection.memberIndex);
     } catch (error) {
-      if (!isMemberRefusal(error)) throw error;
+      // A member that cannot check or record a round (a refusal, or its state unreadable) declines it.
       return this.refuse(started, error);
     }
     const keys = this.connection.memberKeys;
@@ -154,16 +154,15 @@ export class SecureRoundRunner {
   }
 
   /** Tells the coordinator at once (it drops the member instead of waiting out a deadline) and reports why. */
-  private async refuse(started: RoundStarted, refusal: MemberRefusal): Promise<void> {
+  private async refuse(started: RoundStarted, refusal: unknown): Promise<void> {
     this.client = undefined;
-    await this.connection
-      .call('AbortRound', { round_id: started.round_id, reason: refusal.message })
-      .catch(() => undefined);
+    const reason = refusal instanceof Error ? refusal.message : String(refusal);
+    await this.connection.call('AbortRound', { round_id: started.round_id, reason }).catch(() => undefined);
     const spent = refusal instanceof MemberBudgetExhausted ? refusal : undefined;
     this.onOutcome({
       round: started.round,
       completed: false,
-      reason: refusal.message,
+      reason,
       refused: true,
       ...(spent === undefined
         ? {}
