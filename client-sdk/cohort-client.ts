@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { systemRandom, type RandomSource } from '../aggregation/crypto/random-source.js';
 import type { SigningKeyPair } from '../aggregation/crypto/signature.js';
@@ -11,6 +10,8 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js
 import { CohortConnection, type WireCoordinatorEvent } from './connection.js';
 import { ManifestError, type ManifestPin } from '../proto/federation-manifest.js';
 import { constantTimeEqual } from '../aggregation/crypto/bytes.js';
+import { isMemberRefusal, MemberGuard } from './member-guard.js';
+import type { PinnedManifest } from './round-guard.js';
 import { SecureRoundRunner, type RoundStarted } from './secure-round-runner.js';
 import { tfjsTrainer, type LocalTrainer } from './trainer.js';
 import type { TF, TrainingData } from './training/index.js';
@@ -30,6 +31,15 @@ export type ClientEvent =
       readonly round: number;
       readonly completed: boolean;
       readonly reason?: string;
+      /** The member declined the round itself (see MemberGuard). */
+      readonly refused?: boolean;
+    }
+  | {
+      /** The member's own accountant would exceed manifest.privacy.memberBudget: it takes part in no further round. */
+      readonly type: 'privacy-budget-exhausted';
+      readonly epsilon: number;
+      readonly delta: number;
+      readonly budget: { readonly epsilon: number; readonly delta: number };
     }
   | { readonly type: 'disconnected'; readonly reason: string }
   | { readonly type: 'reconnecting'; readonly attempt: number; readonly delayMs: number }
@@ -55,6 +65,12 @@ export interface CohortClientOptions {
   readonly random?: RandomSource;
   readonly reconnect?: BackoffOptions;
   readonly onEvent?: (event: ClientEvent) => void;
+  /**
+   * Where the member keeps what it must remember against its coordinator: the round ids it took part
+   * in (it never joins one twice, nor sends a second masked input) and its own privacy accountant.
+   * `cohort client` uses `<key>.state/`. Keep it with the key, on storage that is not rolled back.
+   */
+  readonly stateDir: string;
 }
 
 export interface FinalModel {
@@ -75,6 +91,8 @@ const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDE
 export class CohortClient {
   private connection: CohortConnection;
   private stopped = false;
+  private guard: MemberGuard | undefined;
+  private budgetReported = false;
 
   private constructor(
     private readonly address: string,
@@ -112,9 +130,10 @@ export class CohortClient {
   /** Takes part in every round until the federation ends, training with `trainer`. */
   async run(trainer: LocalTrainer): Promise<FinalModel> {
     const emit = this.options.onEvent ?? (() => undefined);
+    const guard = await this.memberGuard();
     emit({ type: 'connected', member: this.memberIndex, federation: this.connection.federation });
     for (;;) {
-      const ending = await this.serveConnection(trainer, emit);
+      const ending = await this.serveConnection(trainer, emit, guard);
       if (ending.kind === 'finished') return ending.model;
       this.connection.close();
       if (this.stopped) throw new Error('the member stopped before the federation finished');
@@ -142,10 +161,23 @@ export class CohortClient {
     this.connection.close();
   }
 
+  /** One per client, not per connection: what it guards (round ids, the budget) outlives reconnections. */
+  private async memberGuard(): Promise<MemberGuard> {
+    const { manifest, sha256 } = this.connection.manifest;
+    const pinned: PinnedManifest = { manifest, sha256 };
+    this.guard ??= await MemberGuard.open({
+      pinned,
+      identityKey: this.identity.publicKey,
+      stateDir: this.options.stateDir,
+    });
+    return this.guard;
+  }
+
   /** Runs rounds over the current connection until the federation finishes or the connection is lost. */
   private serveConnection(
     trainer: LocalTrainer,
     emit: (event: ClientEvent) => void,
+    guard: MemberGuard,
   ): Promise<{ kind: 'finished'; model: FinalModel } | { kind: 'lost'; reason: string }> {
     const connection = this.connection;
     const random = this.options.random ?? systemRandom;
@@ -158,12 +190,6 @@ export class CohortClient {
       emit({ type: 'round-started', round: started.round });
       const plan = started.training;
       if (plan === null) throw new Error('round_started carries no training plan');
-      // The manifest signs the architecture: a coordinator may not swap in another model to train.
-      const specSha256 = createHash('sha256').update(started.model_spec_json, 'utf8').digest('hex');
-      if (specSha256 !== connection.manifest.manifest.modelSpecSha256)
-        throw new Error(
-          `model_spec_json: SHA-256 ${specSha256} is not the manifest's modelSpecSha256 ${connection.manifest.manifest.modelSpecSha256}`,
-        );
       spec = parseModelSpec(started.model_spec_json);
       const global = new Float32Array((await connection.downloadModel(started.model_sha256)).slice().buffer);
       const result = await trainer.train(global.slice(), {
@@ -203,14 +229,16 @@ export class CohortClient {
         random,
         { clipIndicator: started.training!.report_clip_indicator },
       );
-      // Noise on the update's words only: the last word counts examples and must stay exact.
-      if (started.noise !== null)
-        addSkellamNoise(words.subarray(0, delta.length), started.noise.variance, random);
+      // Noise on the update's words only: the last word counts examples and must stay exact. At least
+      // the member's own floor, whatever the coordinator asked.
+      const variance = guard.noiseVariance(started.round_id);
+      if (variance > 0) addSkellamNoise(words.subarray(0, delta.length), variance, random);
       return words;
     };
 
     const plainRound = async (started: RoundStarted): Promise<void> => {
       try {
+        guard.admitPlain(started);
         const { delta, numExamples } = await trainDelta(started);
         clipToL2Ball(delta, started.training!.clip_norm);
         const step = Math.max(1, started.plain!.max_chunk_values);
@@ -222,7 +250,13 @@ export class CohortClient {
         await connection.submitUpdate(chunks);
         emit({ type: 'round-ended', round: started.round, completed: true });
       } catch (error) {
-        emit({ type: 'round-ended', round: started.round, completed: false, reason: describe(error) });
+        emit({
+          type: 'round-ended',
+          round: started.round,
+          completed: false,
+          reason: describe(error),
+          ...(isMemberRefusal(error) ? { refused: true } : {}),
+        });
       }
     };
 
@@ -253,14 +287,21 @@ export class CohortClient {
         this.identity,
         random,
         secureInput,
-        (outcome) =>
+        (outcome) => {
           emit({
             type: 'round-ended',
             round: outcome.round,
             completed: outcome.completed,
             ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
-          }),
+            ...(outcome.refused === true ? { refused: true } : {}),
+          });
+          if (outcome.budgetExhausted !== undefined && !this.budgetReported) {
+            this.budgetReported = true;
+            emit({ type: 'privacy-budget-exhausted', ...outcome.budgetExhausted });
+          }
+        },
         onFederationEvent,
+        guard,
       );
       connection
         .subscribe(

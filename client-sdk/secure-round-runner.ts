@@ -1,15 +1,13 @@
 import type { RandomSource } from '../aggregation/crypto/random-source.js';
 import { maskPrgById } from '../aggregation/crypto/mask-prg.js';
 import type { SigningKeyPair } from '../aggregation/crypto/signature.js';
-import {
-  roundParameters,
-  SecAggClient,
-  type ClientConfig,
-  type ClientMessage,
-} from '../aggregation/secagg/index.js';
+import { SecAggClient, type ClientConfig, type ClientMessage } from '../aggregation/secagg/index.js';
 import * as codec from '../proto/codec.js';
-import { roundPlanDigest, type WireRoundStarted } from '../proto/round-plan.js';
+import type { WireRoundStarted } from '../proto/round-plan.js';
 import type { CohortConnection, WireCoordinatorEvent } from './connection.js';
+import type { MemberGuard } from './member-guard.js';
+import { MemberBudgetExhausted } from './member-privacy.js';
+import { checkSecureRound, type GuardedRound } from './round-guard.js';
 
 /** RoundStarted as the member receives it: the one wire type the coordinator builds and digests. */
 export type RoundStarted = WireRoundStarted;
@@ -24,6 +22,14 @@ export interface RoundOutcome {
   readonly completed: boolean;
   /** Why the member's side ended early: the coordinator's abort or the client's own refusal. */
   readonly reason?: string;
+  /** The member declined the round itself: its plan contradicts the pinned manifest, it repeats a round, or the budget is spent. */
+  readonly refused?: boolean;
+  /** The member's own privacy budget is spent: it refuses every further round. */
+  readonly budgetExhausted?: {
+    readonly epsilon: number;
+    readonly delta: number;
+    readonly budget: { readonly epsilon: number; readonly delta: number };
+  };
 }
 
 const SECAGG_EVENTS = new Set([
@@ -59,6 +65,8 @@ export class SecureRoundRunner {
     private readonly onOutcome: (outcome: RoundOutcome) => void,
     /** round_finished and federation_finished, for the embedding code. */
     private readonly onFederationEvent: (event: WireCoordinatorEvent) => void = () => undefined,
+    /** The member's own checks (pinned manifest, freshness, privacy floor and budget); none without a manifest. */
+    private readonly guard?: MemberGuard,
   ) {}
 
   readonly onEvent = (event: WireCoordinatorEvent): void => {
@@ -84,9 +92,14 @@ export class SecureRoundRunner {
     this.inRound = true;
     this.round = started.round;
     this.roundId = new Uint8Array(started.round_id);
-    const config = this.clientConfigFor(started);
-    // guard: the member's own checks of the round it was shown (client-sdk/round-guard.ts) belong
-    // here, before the client exists and before any key or input leaves the member.
+    let admitted: GuardedRound;
+    try {
+      admitted = await this.admit(started);
+    } catch (error) {
+      // A member that cannot check or record a round (a refusal, or its state unreadable) declines it.
+      return this.refuse(started, error);
+    }
+    const config = this.clientConfigFor(started, admitted);
     this.participants = config.parameters.clients;
     this.client = new SecAggClient(config);
     const client = this.client;
@@ -96,23 +109,29 @@ export class SecureRoundRunner {
   }
 
   /**
-   * The sans-IO client's configuration from RoundStarted as received: the plan digest is computed from
-   * that very object, so the member signs exactly what it was shown.
+   * The member's own verdict on the plan it was shown, before any key or input leaves it: checked
+   * against the pinned manifest always, and with a guard also against its own disk (round ids already
+   * joined, its privacy budget).
    */
-  private clientConfigFor(started: RoundStarted): ClientConfig {
-    const settings = started.secagg;
-    if (settings === null) throw new Error('round_started carries neither secagg nor plain settings');
+  private admit(started: RoundStarted): Promise<GuardedRound> | GuardedRound {
+    if (this.guard !== undefined) return this.guard.admit(started, this.connection.memberIndex);
+    const { manifest, sha256 } = this.connection.manifest;
+    return checkSecureRound({ manifest, sha256 }, this.connection.memberIndex, started);
+  }
+
+  /**
+   * The sans-IO client's configuration: parameters, plan digest and smallest roster as the member
+   * derived them itself, so it signs exactly the plan it was shown and checks rosters against its own floor.
+   */
+  private clientConfigFor(started: RoundStarted, admitted: GuardedRound): ClientConfig {
+    const settings = started.secagg!;
     const keys = this.connection.memberKeys;
-    const pinned = this.connection.pinnedThreatModel;
-    const participants = settings.participants.length;
     return {
       id: this.connection.memberIndex,
       sessionId: this.roundId,
-      parameters: { clients: participants, degree: settings.degree, threshold: settings.threshold },
-      planDigest: roundPlanDigest(this.connection.manifestSha256, started),
-      // Without a pinned threat model there is no floor to derive; the protocol's own is t + 1.
-      minimumRoster:
-        pinned === undefined ? settings.threshold + 1 : roundParameters(pinned, participants).minimumRoster,
+      parameters: admitted.parameters,
+      planDigest: admitted.planDigest,
+      minimumRoster: admitted.minimumRoster,
       dimension: settings.dimension,
       identity: this.identity,
       identityKeyOf: (id) => (settings.participants.includes(id) ? keys.get(id) : undefined),
@@ -139,7 +158,28 @@ export class SecureRoundRunner {
       else if (m.kind === 'unmask-response') await this.connection.call('Unmask', codec.encodeUnmask(id, m));
       else await this.connection.call('AbortRound', { round_id: id, reason: m.reason });
     }
-    if (chunks.length > 0) await this.connection.upload(chunks);
+    if (chunks.length > 0) {
+      // On disk (and charged to the member's budget) before the first chunk leaves.
+      await this.guard?.beforeMaskedInput(id);
+      await this.connection.upload(chunks);
+    }
+  }
+
+  /** Tells the coordinator at once (it drops the member instead of waiting out a deadline) and reports why. */
+  private async refuse(started: RoundStarted, refusal: unknown): Promise<void> {
+    this.client = undefined;
+    const reason = refusal instanceof Error ? refusal.message : String(refusal);
+    await this.connection.call('AbortRound', { round_id: started.round_id, reason }).catch(() => undefined);
+    const spent = refusal instanceof MemberBudgetExhausted ? refusal : undefined;
+    this.onOutcome({
+      round: started.round,
+      completed: false,
+      reason,
+      refused: true,
+      ...(spent === undefined
+        ? {}
+        : { budgetExhausted: { epsilon: spent.epsilon, delta: spent.delta, budget: spent.budget } }),
+    });
   }
 
   private end(reason?: string): void {

@@ -43,6 +43,8 @@ export async function runClient(options: ClientRunOptions): Promise<Record<strin
   const client = await CohortClient.connect(options.coordinator, identity, {
     trust: options.trust,
     ...(tls === undefined ? {} : { tls }),
+    // Next to the key: the member's round ids and privacy accountant belong to that identity.
+    stateDir: `${options.keyPath}.state`,
     onEvent: (event) => {
       const line = describeEvent(site, event);
       if (line !== undefined) options.progress(line);
@@ -71,6 +73,8 @@ function describeEvent(site: string, event: ClientEvent): string | undefined {
       return `${site}: round ${event.round} trained on ${event.examples} rows (local accuracy ${(event.metrics['accuracy'] ?? NaN).toFixed(3)})`;
     case 'round-ended':
       return event.completed ? undefined : `${site}: round ${event.round} ended early: ${event.reason ?? ''}`;
+    case 'privacy-budget-exhausted':
+      return `${site}: privacy budget spent (epsilon ${event.epsilon.toFixed(2)} > ${event.budget.epsilon} at delta ${event.delta}); taking part in no further round`;
     case 'disconnected':
       return `${site}: lost the coordinator (${event.reason}); reconnecting`;
     case 'reconnecting':

@@ -145,6 +145,7 @@ export async function runScenarioOverGrpc(
     identities.map((id, i) =>
       CohortClient.connect(`127.0.0.1:${port}`, id, {
         trust: { operatorKey: operator.publicKey },
+        stateDir: join(dir, `member-${i}.state`),
         random: seededRandom(taggedBytes(seed, `client/${i}`)),
       }),
     ),

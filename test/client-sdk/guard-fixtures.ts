@@ -13,7 +13,7 @@ import type { WireRoundStarted } from '../../proto/round-plan.js';
  * With γ = 0.1 one member of the ten is assumed corrupt; 8 participants give k = 6, t = 4.
  */
 export const FEDERATION_SIZE = 10;
-export const MODEL_SPEC_JSON = '{"kind":"logistic-regression","features":13}';
+export const MODEL_SPEC_JSON = '{"kind":"logistic-regression","inputs":13}';
 export const MODEL_DIMENSION = 14;
 
 export function identities(): SigningKeyPair[] {
