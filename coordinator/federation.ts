@@ -17,6 +17,7 @@ import { modelSpecJson, type ModelSpec } from '../proto/model-spec.js';
 import type { FederationConfig } from './config/index.js';
 import type { CoordinatorService } from './grpc/service.js';
 import type { Membership } from './membership.js';
+import { Quarantine, type QuarantineRecord } from './quarantine.js';
 import { runBucketedRound } from './rounds/bucketed-mode.js';
 import { runRobustRound } from './rounds/robust-mode.js';
 import { RoundAbortedError, type RoundAggregate, type RoundContext } from './rounds/round-aggregate.js';
@@ -105,6 +106,10 @@ export class Federation {
       ? initialAdaptiveClip(clipBoundOf(latest?.manifest.metrics) ?? config.training.clipNorm, clipping)
       : undefined;
     let previousDelta: Float32Array | undefined;
+    const quarantine = new Quarantine(
+      config.secureAggregation.quarantineRounds,
+      quarantineStateOf(latest?.manifest.metrics),
+    );
 
     for (let r = round + 1; r <= config.rounds; r++) {
       const refusal = privacy.enabled
@@ -120,7 +125,8 @@ export class Federation {
         config.secureAggregation.quantization.clipRange,
       );
       const weighting = { ...privacy.weighting(), clipNorm };
-      const participants = pick(await this.connectedMembers(), config.clientsPerRound, random);
+      const eligible = await this.connectedMembers((id) => quarantine.allows(id, r));
+      const participants = pick(eligible, config.clientsPerRound, random);
       const modelSha256 = service.publishModel(bytesOf(weights));
       const started = Date.now();
       log({ event: 'round-started', round: r, participants, mode: config.aggregation.mode });
@@ -161,6 +167,9 @@ export class Federation {
           error instanceof UnsafeParametersError;
         if (!expected) throw error;
         log({ event: 'round-aborted', round: r, reason: error.message, elapsedMs: Date.now() - started });
+        if (error instanceof RoundAbortedError)
+          for (const record of quarantine.add(r, error.culprits))
+            log({ event: 'member-quarantined', round: r, ...record });
         continue;
       }
       const spent = privacy.record(aggregate.sums);
@@ -170,6 +179,9 @@ export class Federation {
       previousDelta = aggregate.meanDelta;
       const suspicion =
         aggregate.suspicion === undefined ? undefined : Object.fromEntries(aggregate.suspicion);
+      const culprits = aggregate.culprits ?? new Map<number, string>();
+      for (const record of quarantine.add(r, culprits))
+        log({ event: 'member-quarantined', round: r, ...record });
       const saved = await store.save({
         round: r,
         model: bytesOf(weights),
@@ -191,6 +203,8 @@ export class Federation {
             ? {}
             : { clipFitted: aggregate.clipBits.fitted, nextClipNorm: clipState.clipBound }),
           ...(suspicion === undefined ? {} : { suspicion }),
+          ...(culprits.size === 0 ? {} : { culprits: Object.fromEntries(culprits) }),
+          quarantine: quarantine.state(r),
           ...(spent === undefined
             ? {}
             : {
@@ -274,18 +288,20 @@ export class Federation {
     return secAggParametersFor(config, size);
   }
 
-  private async connectedMembers(): Promise<number[]> {
+  /** Connected members that `eligible` admits (not quarantined), once there are minimumClients of them. */
+  private async connectedMembers(eligible: (id: number) => boolean): Promise<number[]> {
     const { service, config } = this.deps;
     const deadline = Date.now() + (this.deps.memberWaitMs ?? 60_000);
-    while (service.connected.length < config.minimumClients) {
+    for (;;) {
+      const members = service.connected.filter(eligible);
+      if (members.length >= config.minimumClients) return members;
       if (Date.now() > deadline) {
         throw new Error(
-          `only ${service.connected.length} members connected; minimumClients is ${config.minimumClients}`,
+          `only ${members.length} eligible members connected (${service.connected.length} in all, the rest quarantined); minimumClients is ${config.minimumClients}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return service.connected;
   }
 }
 
@@ -294,6 +310,14 @@ function pick(members: readonly number[], count: number, random: RandomSource): 
   return shuffle(members, random)
     .slice(0, count)
     .sort((a, b) => a - b);
+}
+
+/** Members quarantined at the last checkpoint, and until when. */
+function quarantineStateOf(
+  metrics: Readonly<Record<string, unknown>> | undefined,
+): Record<string, QuarantineRecord> {
+  const state = metrics?.['quarantine'];
+  return typeof state === 'object' && state !== null ? (state as Record<string, QuarantineRecord>) : {};
 }
 
 /** Where adaptive clipping left the bound at the last checkpoint. */

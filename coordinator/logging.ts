@@ -6,7 +6,12 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** Events that need an operator's attention are logged above info without every caller saying so. */
-const WARNING_EVENTS = new Set(['round-aborted', 'member-rejected', 'privacy-budget-exhausted']);
+const WARNING_EVENTS = new Set([
+  'round-aborted',
+  'member-rejected',
+  'privacy-budget-exhausted',
+  'member-quarantined',
+]);
 
 export interface JsonLog {
   readonly log: (event: Record<string, unknown>) => void;

@@ -4,6 +4,7 @@ import {
   SecAggServer,
   type ClientId,
   type ClientMessage,
+  type CulpritRecord,
   type MaskRemover,
   type SecAggParameters,
   type SecAggResult,
@@ -107,6 +108,11 @@ export class SecureRoundSession {
 
   get phase(): ServerPhase {
     return this.server.phase;
+  }
+
+  /** Members this session proved to misbehave; filled whether the session completes or aborts. */
+  get culprits(): ReadonlyMap<ClientId, CulpritRecord> {
+    return this.server.culprits;
   }
 
   get waitingFor(): ClientId[] {

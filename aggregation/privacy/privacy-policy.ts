@@ -73,8 +73,15 @@ export class PrivacyPolicy {
     };
   }
 
-  /** Distributed mode: the Skellam noise each member of a secure-aggregation instance adds. */
-  distributedNoise(parameters: SecAggParameters, modelParameters: number): DistributedNoisePlan | undefined {
+  /**
+   * Distributed mode: the Skellam noise each member of a secure-aggregation instance adds. Parameters
+   * from `roundParameters` carry the corrupt members a member itself assumes (⌊γN⌋ of the federation);
+   * without them, ⌊γn⌋ of the instance.
+   */
+  distributedNoise(
+    parameters: SecAggParameters & { readonly corruptClients?: number },
+    modelParameters: number,
+  ): DistributedNoisePlan | undefined {
     const { settings } = this;
     if (settings.mode !== 'distributed') return undefined;
     return planDistributedNoise({
@@ -86,7 +93,8 @@ export class PrivacyPolicy {
       // must reach the target from the honest survivors alone: t minus the corrupt members assumed.
       minSurvivors: Math.max(
         1,
-        parameters.threshold - Math.floor(settings.corruptFraction * parameters.clients),
+        parameters.threshold -
+          (parameters.corruptClients ?? Math.floor(settings.corruptFraction * parameters.clients)),
       ),
       maxClients: parameters.clients,
     });

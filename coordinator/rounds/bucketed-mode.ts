@@ -43,14 +43,23 @@ export async function runBucketedRound(
   );
   const sums: { bucket: number; sum: SecureSum }[] = [];
   const aborted: { bucket: number; reason: string }[] = [];
+  // A bucket that aborted still proved who misbehaved in it.
+  const culprits = new Map<number, string>();
   outcomes.forEach((o, bucket) => {
-    if (o.status === 'fulfilled') sums.push({ bucket, sum: o.value });
-    else aborted.push({ bucket, reason: o.reason instanceof Error ? o.reason.message : String(o.reason) });
+    if (o.status === 'fulfilled') {
+      sums.push({ bucket, sum: o.value });
+      for (const [id, why] of o.value.culprits) culprits.set(id, why);
+    } else {
+      aborted.push({ bucket, reason: o.reason instanceof Error ? o.reason.message : String(o.reason) });
+      if (o.reason instanceof RoundAbortedError)
+        for (const [id, why] of o.reason.culprits) culprits.set(id, why);
+    }
   });
   for (const a of aborted) ctx.log({ event: 'bucket-aborted', round: ctx.round, ...a });
   if (sums.length < rule.minClients())
     throw new RoundAbortedError(
       `${sums.length} of ${buckets.length} buckets completed; ${rule.name} needs at least ${rule.minClients()}`,
+      culprits,
     );
   const means = sums.map(({ sum }) => {
     const mean = sum.meanDelta;
@@ -80,7 +89,7 @@ export async function runBucketedRound(
     meanDelta: combined.result,
     survivors: sums.flatMap(({ sum }) => sum.survivors).sort((a, b) => a - b),
     examples: sums.reduce((n, { sum }) => n + sum.examples, 0),
-    culprits: new Map(sums.flatMap(({ sum }) => [...sum.culprits])),
+    culprits,
     suspicion,
     sums: sums.map(({ sum }) => ({
       survivors: sum.survivors.length,

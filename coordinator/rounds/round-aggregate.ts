@@ -50,4 +50,11 @@ export interface RoundAggregate {
 /** The round produced no update; the model stays as it was. */
 export class RoundAbortedError extends Error {
   override readonly name = 'RoundAbortedError';
+  constructor(
+    message: string,
+    /** Members the aborted round proved to misbehave: quarantined all the same. */
+    readonly culprits: ReadonlyMap<ClientId, string> = new Map(),
+  ) {
+    super(message);
+  }
 }

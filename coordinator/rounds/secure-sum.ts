@@ -3,6 +3,7 @@ import { maskPrgById } from '../../aggregation/crypto/mask-prg.js';
 import { decodeNoisyMean, type DistributedNoisePlan } from '../../aggregation/privacy/index.js';
 import {
   CulpritReason,
+  type CulpritRecord,
   roundParameters,
   type ClientId,
   type MaskRemover,
@@ -92,7 +93,10 @@ export async function runSecureSum(
   try {
     result = await session.result;
   } catch (error) {
-    throw new RoundAbortedError(error instanceof Error ? error.message : String(error));
+    throw new RoundAbortedError(
+      error instanceof Error ? error.message : String(error),
+      describeCulprits(session.culprits),
+    );
   }
   const survivors = result.survivors.length;
   const protectedWords = result.sum.subarray(0, ctx.parameters + 1);
@@ -104,9 +108,7 @@ export async function runSecureSum(
     ...decoded,
     survivors: result.survivors,
     dropped: result.dropped.size,
-    culprits: new Map(
-      [...result.culprits].map(([id, c]) => [id, `${CulpritReason[c.reason]}: ${c.detail}`] as const),
-    ),
+    culprits: describeCulprits(result.culprits),
     parameters,
     roundId,
     ...(noise === undefined ? {} : { noise }),
@@ -133,4 +135,9 @@ export function secAggParametersFor(config: FederationConfig, clients: number): 
     },
     clients,
   );
+}
+
+/** Culprits as the coordinator records them: the numbered reason's name and the core's detail. */
+function describeCulprits(culprits: ReadonlyMap<ClientId, CulpritRecord>): Map<ClientId, string> {
+  return new Map([...culprits].map(([id, c]) => [id, `${CulpritReason[c.reason]}: ${c.detail}`] as const));
 }
