@@ -151,7 +151,7 @@ describe('an honest member against a dishonest coordinator (plan and graph)', ()
       await assertAborted(coordinator, started, /participants: member 11 is not in the manifest/);
       const outcome = await member.outcome();
       assert.equal(outcome.refused, true);
-      assert.deepEqual(coordinator.methods(), ['Join', 'AbortRound']);
+      assert.deepEqual(coordinator.methods(), ['Join', 'Subscribe', 'AbortRound']);
     });
   });
 
@@ -242,7 +242,7 @@ describe('an honest member against a dishonest coordinator (plan and graph)', ()
         ),
       );
       assert.equal((await member.outcome()).completed, false);
-      assert.deepEqual(coordinator.methods(), ['Join', 'AdvertiseKeys', 'AbortRound']);
+      assert.deepEqual(coordinator.methods(), ['Join', 'Subscribe', 'AdvertiseKeys', 'AbortRound']);
     });
   });
 
@@ -301,7 +301,13 @@ describe('an honest member against a dishonest coordinator (plan and graph)', ()
       );
       assert.equal((await member.outcome()).completed, false);
       assert.equal(callsOf(coordinator, 'ShareKeys').length, 0);
-      assert.deepEqual(coordinator.methods(), ['Join', 'AdvertiseKeys', 'RevealGraphNonce', 'AbortRound']);
+      assert.deepEqual(coordinator.methods(), [
+        'Join',
+        'Subscribe',
+        'AdvertiseKeys',
+        'RevealGraphNonce',
+        'AbortRound',
+      ]);
     });
   });
 

@@ -67,6 +67,7 @@ export class ScriptedCoordinator {
         });
       },
       Subscribe: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        record('Subscribe', call.request as Record<string, unknown>);
         me().inbox = call;
         call.sendMetadata(new grpc.Metadata());
         for (const wake of me().inboxWaiters.splice(0)) wake();
