@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
+  addInto,
   cryptoReady,
   seededRandom,
   seedFromNumber,
@@ -23,6 +24,7 @@ import { TEST_OPERATOR } from '../coordinator/signed-federation.js';
 import {
   colluders,
   derived,
+  DIMENSION,
   federation,
   HONEST,
   honestMember,
@@ -99,61 +101,104 @@ function cohortClient(
   });
 }
 
+/**
+ * A whole round with the member and seven colluders, the real server core as the coordinator's brain;
+ * the unmask request to the member passes through `tamper`. Without `refusal` the member must answer
+ * it; with one, the member must abort naming it, after sending everything up to its survivor signature.
+ */
+async function unmaskRound(
+  federationOrName: Federation | string,
+  tamper: (request: Extract<ServerMessage, { kind: 'unmask-request' }>) => ServerMessage,
+  refusal?: RegExp,
+): Promise<{ methods: string[] }> {
+  const fed = typeof federationOrName === 'string' ? federation(federationOrName) : federationOrName;
+  const coordinator = await scripted(fed);
+  const member = await honestMember(coordinator, fed, (s) => inputOf(s.round, HONEST));
+  try {
+    const started = plan(fed, EIGHT, 1);
+    let presented = 0;
+    const relay = new Relay(coordinator, fed, started, colluders(fed, started, OTHERS), (m) => {
+      if (m.kind !== 'unmask-request') return m;
+      presented++;
+      return tamper(m);
+    });
+    relay.startColluders((id) => inputOf(started.round, id));
+    coordinator.push(roundStartedEvent(started));
+    await coordinator.next('SignSurvivors');
+    if (refusal === undefined) {
+      await coordinator.next('Unmask');
+      assert.equal((await member.outcome()).completed, true);
+      // The relay is a working coordinator: the exact sum of all eight inputs.
+      await until(() => relay.server.phase === 'ready', 'the round to unmask');
+      const expected = new Uint32Array(DIMENSION);
+      for (const id of EIGHT) addInto(expected, inputOf(started.round, id), 0);
+      assert.deepEqual(relay.server.finish().sum, expected);
+    } else {
+      const abort = await coordinator.next('AbortRound', sameRound(started));
+      assert.match(String(abort.request['reason']), refusal);
+      assert.equal((await member.outcome()).completed, false);
+    }
+    assert.equal(presented, 1);
+    assert.deepEqual(relay.errors, []);
+    const methods = coordinator.methods();
+    // Everything up to R3 was sent; whether the member's shares of its peers' secrets follow is the test's.
+    for (const m of ['AdvertiseKeys', 'RevealGraphNonce', 'ShareKeys', 'CheckShares', 'UploadMaskedInput'])
+      assert.ok(methods.includes(m), m);
+    if (refusal !== undefined) assert.equal(methods.at(-1), 'AbortRound');
+    return { methods };
+  } finally {
+    member.close();
+    coordinator.stop();
+  }
+}
+
 describe('an honest member against a dishonest coordinator (unmasking, freshness, noise, manifest)', () => {
+  test('baseline: relayed honestly, the member answers the unmask request', async () => {
+    const { methods } = await unmaskRound('malicious-unmask-baseline', (m) => m);
+    assert.equal(methods.filter((m) => m === 'Unmask').length, 1);
+    assert.equal(methods.filter((m) => m === 'AbortRound').length, 0);
+  });
+
   test('7. an unmask request whose survivor signatures are over another roster: no Unmask is sent', async () => {
     const fed = federation('malicious-unmask');
-    const coordinator = await scripted(fed);
-    const member = await honestMember(coordinator, fed, (s) => inputOf(s.round, HONEST));
-    try {
-      const started = plan(fed, EIGHT, 1);
-      const t = derived(fed, 8).threshold;
-      // The colluders (and the member) were shown one roster; the signatures the coordinator presents
-      // were made over another roster's digest, as by members it showed a different roster.
-      const otherRoster = rosterDigest(new Uint8Array(started.round_id), 1, []);
-      let presented = 0;
-      const relay = new Relay(
-        coordinator,
-        fed,
-        started,
-        colluders(fed, started, OTHERS),
-        (m: ServerMessage) => {
-          if (m.kind !== 'unmask-request') return m;
-          presented++;
-          const payload = survivorListPayload(new Uint8Array(started.round_id), otherRoster, m.survivors);
-          return {
-            ...m,
-            signatures: m.signatures.map((s) =>
-              s.signer === HONEST
-                ? s
-                : { signer: s.signer, signature: sign(payload, fed.identities[s.signer - 1]!.secretKey) },
-            ),
-          };
-        },
-      );
-      relay.startColluders((id) => inputOf(started.round, id));
-      coordinator.push(roundStartedEvent(started));
-      await coordinator.next('SignSurvivors');
-      await coordinator
-        .next('AbortRound', sameRound(started))
-        .then((abort) =>
-          assert.match(
-            String(abort.request['reason']),
-            new RegExp(`survivor list carries 1 valid survivor signatures; at least ${t} are required`),
+    const started = plan(fed, EIGHT, 1);
+    // The colluders (and the member) were shown one roster; the signatures the coordinator presents
+    // were made over another roster's digest, as by members it showed a different roster.
+    const otherRoster = rosterDigest(new Uint8Array(started.round_id), 1, []);
+    const { methods } = await unmaskRound(
+      fed,
+      (m) => {
+        const payload = survivorListPayload(new Uint8Array(started.round_id), otherRoster, m.survivors);
+        return {
+          ...m,
+          signatures: m.signatures.map((s) =>
+            s.signer === HONEST
+              ? s
+              : { signer: s.signer, signature: sign(payload, fed.identities[s.signer - 1]!.secretKey) },
           ),
-        );
-      assert.equal(presented, 1);
-      assert.equal((await member.outcome()).completed, false);
-      assert.deepEqual(relay.errors, []);
-      // Everything up to R3 was sent; the member's shares of its neighbours' secrets were not.
-      const methods = coordinator.methods();
-      for (const m of ['AdvertiseKeys', 'RevealGraphNonce', 'ShareKeys', 'CheckShares', 'UploadMaskedInput'])
-        assert.ok(methods.includes(m), m);
-      assert.equal(methods.filter((m) => m === 'Unmask').length, 0);
-      assert.equal(methods.at(-1), 'AbortRound');
-    } finally {
-      member.close();
-      coordinator.stop();
-    }
+        };
+      },
+      new RegExp(
+        `survivor list carries 1 valid survivor signatures; at least ${derived(fed, 8).threshold} are required`,
+      ),
+    );
+    assert.equal(methods.filter((m) => m === 'Unmask').length, 0);
+  });
+
+  test('7b. an unmask request asking a masking-key share of a listed survivor (to unmask it with its self seed): no Unmask is sent', async () => {
+    const { methods } = await unmaskRound(
+      'malicious-unmask-both',
+      (m) => {
+        const victim = m.selfSeedOwners.find((id) => id !== HONEST)!;
+        return {
+          ...m,
+          selfSeedOwners: m.selfSeedOwners.filter((id) => id !== victim),
+          maskKeyOwners: [...m.maskKeyOwners, victim].sort((a, b) => a - b),
+        };
+      },
+      /masking-key share asked for client \d+, which the signed list says survived/,
+    );
+    assert.equal(methods.filter((m) => m === 'Unmask').length, 0);
   });
 
   test('8. a round id pushed again, and again after a restart on the same state: refused, no second AdvertiseKeys', async () => {
