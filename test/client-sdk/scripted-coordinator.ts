@@ -15,6 +15,8 @@ export interface ScriptedJoin {
   readonly signedManifest: () => Uint8Array;
   /** JoinResponse.members; a dishonest coordinator may list keys the manifest does not. */
   readonly members?: () => { member_index: number; name: string; identity_key: Uint8Array }[];
+  /** The model blob DownloadModel serves (whatever hash is asked for); none by default. */
+  readonly model?: () => Uint8Array;
 }
 
 const UNARY = ['AdvertiseKeys', 'RevealGraphNonce', 'ShareKeys', 'CheckShares', 'SignSurvivors', 'Unmask'];
@@ -29,6 +31,8 @@ export class ScriptedCoordinator {
   private inbox: grpc.ServerWritableStream<unknown, unknown> | undefined;
   private inboxWaiters: (() => void)[] = [];
   private callWaiters: (() => void)[] = [];
+  /** Called with every recorded call as it arrives, for a test that answers as the protocol goes on. */
+  onCall: (call: ReceivedCall) => void = () => undefined;
 
   private constructor(
     private readonly server: grpc.Server,
@@ -41,6 +45,7 @@ export class ScriptedCoordinator {
     const me = (): ScriptedCoordinator => holder.self!;
     const record = (method: string, request: Record<string, unknown>) => {
       me().calls.push({ method, request });
+      me().onCall({ method, request });
       for (const wake of me().callWaiters.splice(0)) wake();
     };
     const ack =
@@ -62,6 +67,7 @@ export class ScriptedCoordinator {
         });
       },
       Subscribe: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        record('Subscribe', call.request as Record<string, unknown>);
         me().inbox = call;
         call.sendMetadata(new grpc.Metadata());
         for (const wake of me().inboxWaiters.splice(0)) wake();
@@ -74,7 +80,12 @@ export class ScriptedCoordinator {
         call.on('end', () => done(null, {}));
       },
       AbortRound: ack('AbortRound'),
-      DownloadModel: (call: grpc.ServerWritableStream<unknown, unknown>) => call.end(),
+      DownloadModel: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        const model = join.model?.();
+        if (model !== undefined)
+          call.write({ total_bytes: model.length, offset: 0, data: Buffer.from(model) });
+        call.end();
+      },
       GetStatus: (_call: grpc.ServerUnaryCall<unknown, unknown>, done: grpc.sendUnaryData<unknown>) =>
         done(null, {}),
       SubmitUpdate: (
