@@ -80,6 +80,10 @@ export class SecureRoundRunner {
     if (event.event === 'round_finished' || event.event === 'federation_finished')
       return this.onFederationEvent(event);
     if (!SECAGG_EVENTS.has(event.event) || this.client === undefined) return;
+    // Everything of a session is bound to its round id, so a push for another round could only fail
+    // verification — or, as an abort, end this round for nothing: it is not this round's business.
+    if (!sameRound((event[event.event] as { round_id?: Uint8Array } | undefined)?.round_id, this.roundId))
+      return;
     const message = codec.decodeServerMessage(event as unknown as codec.WireSecAggEvent, this.participants);
     const replies = this.client.handle(message);
     await this.send(replies);
@@ -192,4 +196,8 @@ export class SecureRoundRunner {
       ...(reason === undefined ? {} : { reason }),
     });
   }
+}
+
+function sameRound(pushed: Uint8Array | undefined, current: Uint8Array): boolean {
+  return pushed !== undefined && pushed.length === current.length && pushed.every((b, i) => b === current[i]);
 }

@@ -311,6 +311,23 @@ describe('an honest member against a dishonest coordinator (plan and graph)', ()
     });
   });
 
+  test("a push tagged with another round id is not this round's: a stray abort does not end it", async () => {
+    const fed = federation('malicious-stray-abort');
+    await withMember(fed, async (coordinator) => {
+      const opened = await open(coordinator, fed, plan(fed, EIGHT, 1));
+      coordinator.push(
+        codec.encodeServerMessage(seedFromNumber(4242), { kind: 'abort', reason: 'another round ended' }),
+      );
+      const graphNonces = await revealAll(coordinator, opened, EIGHT);
+      push(coordinator, opened, graphNonces);
+      const shares = await coordinator.next('ShareKeys');
+      assert.ok(
+        Buffer.from(shares.request['round_id'] as Uint8Array).equals(Buffer.from(opened.started.round_id)),
+      );
+      assert.equal(callsOf(coordinator, 'AbortRound').length, 0);
+    });
+  });
+
   test('6. plan equivocation: colluders shown other participants sign another plan; the member cannot verify them: abort, no ShareKeys', async () => {
     const fed = federation('malicious-equivocation');
     await withMember(fed, async (coordinator, member) => {
