@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { seedFromNumber, signingKeyPairFromSeed, type SigningKeyPair } from '../../aggregation/index.js';
 import { roundParameters } from '../../aggregation/secagg/pinned-parameters.js';
 import type { PinnedManifest } from '../../client-sdk/round-guard.js';
-import type { FederationManifest } from '../../proto/federation-manifest.js';
+import { manifestSha256, type FederationManifest } from '../../proto/federation-manifest.js';
 import type { WireRoundStarted } from '../../proto/round-plan.js';
 
 /**
@@ -52,8 +52,8 @@ export function manifest(
     rounds: 5,
   };
   change(m);
-  // Stand-in for the canonical-bytes hash: the guard only carries it into the plan digest.
-  return { manifest: m, sha256: createHash('sha256').update(JSON.stringify(m)).digest() };
+  // The real canonical-bytes hash, so a coordinator serving this manifest digests the same plans.
+  return { manifest: m, sha256: manifestSha256(m) };
 }
 
 /** A consistent plan for `participants` under `pinned`; `change` then makes it inconsistent. */

@@ -18,11 +18,12 @@ import { MemberGuard, PARTICIPATION_LOG } from '../../client-sdk/member-guard.js
 import type { PinnedManifest } from '../../client-sdk/round-guard.js';
 import { SecureRoundRunner, type RoundOutcome } from '../../client-sdk/secure-round-runner.js';
 import { CoordinatorService, type RoundPlan } from '../../coordinator/grpc/service.js';
-import { Membership } from '../../coordinator/membership.js';
 import type { PhaseDeadlines } from '../../coordinator/secure-round.js';
 import { PrivacyAccountant } from '../../aggregation/privacy/accountant.js';
 import { memberNoise } from '../../client-sdk/member-privacy.js';
 import { loadCohortProto } from '../../proto/load.js';
+import type { ManifestPin } from '../../proto/federation-manifest.js';
+import { serve } from '../coordinator/signed-federation.js';
 import { identities, manifest, MODEL_DIMENSION, MODEL_SPEC_JSON, withTempDir } from './guard-fixtures.js';
 
 /**
@@ -36,34 +37,44 @@ const EIGHT = [1, 2, 3, 4, 5, 6, 7, 8];
 const DIMENSION = MODEL_DIMENSION + 1;
 const DEADLINES: PhaseDeadlines = {
   advertiseKeys: 3_000,
+  graphNonce: 3_000,
   shareKeys: 3_000,
+  shareCheck: 3_000,
   maskedInput: 3_000,
   consistencyCheck: 3_000,
   unmasking: 3_000,
 };
-const membership = new Membership(
-  'guard-test',
-  keys.map((k, i) => ({ index: i + 1, name: `site-${i + 1}`, identityKey: k.publicKey })),
-);
 const QUANTIZATION = { clipRange: 4, levels: 65_537, maxChunkWords: 1_000 };
 
-let server: grpc.Server;
-let service: CoordinatorService;
-let address: string;
+interface Coordinator {
+  readonly service: CoordinatorService;
+  readonly server: grpc.Server;
+  readonly address: string;
+  /** What members pin: the test operator's key, which signed the manifest this coordinator serves. */
+  readonly trust: ManifestPin;
+}
 
-before(async () => {
-  service = new CoordinatorService(membership);
-  server = new grpc.Server();
+/** A coordinator on loopback serving `pinned.manifest`, signed, so its plan digests start from `pinned.sha256`. */
+async function coordinatorServing(pinned: PinnedManifest): Promise<Coordinator> {
+  const { membership, trust } = serve(pinned.manifest);
+  const service = new CoordinatorService(membership);
+  const server = new grpc.Server();
   server.addService(loadCohortProto().Coordinator.service, service.handlers);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
       e ? reject(e) : resolve(p),
     ),
   );
-  address = `127.0.0.1:${port}`;
+  return { service, server, address: `127.0.0.1:${port}`, trust };
+}
+
+let coordinator: Coordinator;
+
+before(async () => {
+  coordinator = await coordinatorServing(manifest(keys));
 });
 
-after(() => server.forceShutdown());
+after(() => coordinator.server.forceShutdown());
 
 function plan(modelSha256: Uint8Array = new Uint8Array(32)): RoundPlan {
   return {
@@ -81,15 +92,21 @@ function plan(modelSha256: Uint8Array = new Uint8Array(32)): RoundPlan {
   };
 }
 
-function startRound(round: number, roundId: Uint8Array, threshold = 4, modelSha256?: Uint8Array) {
-  return service.startSecureRound(
+function startRound(
+  round: number,
+  roundId: Uint8Array,
+  threshold = 4,
+  modelSha256?: Uint8Array,
+  on: Coordinator = coordinator,
+) {
+  return on.service.startSecureRound(
     round,
     {
       roundId,
       parameters: { clients: 8, degree: 6, threshold },
       dimension: DIMENSION,
       participants: EIGHT,
-      identityKeyOf: (id) => membership.member(id)?.identityKey,
+      identityKeyOf: (id) => keys[id - 1]?.publicKey,
       prg: aes256CtrPrg,
       deadlines: DEADLINES,
     },
@@ -117,7 +134,7 @@ async function guardedRunners(pinned: PinnedManifest, dir: string): Promise<Memb
       const identity = keys[id - 1]!;
       const stateDir = join(dir, `member-${id}`);
       const guard = await MemberGuard.open({ pinned, identityKey: identity.publicKey, stateDir });
-      const connection = await CohortConnection.connect(address, identity);
+      const connection = await CohortConnection.connect(coordinator.address, identity, coordinator.trust);
       const member = { connection, outcomes: [] as RoundOutcome[], stateDir };
       const runner = new SecureRoundRunner(
         connection,
@@ -223,17 +240,17 @@ describe('guarded CohortClients under distributed DP', () => {
     const pinned = manifest(keys, (m) => {
       m.privacy = { ...base.manifest.privacy, memberBudget: { epsilon: (one + two) / 2, delta: 1e-5 } };
     });
+    // The coordinator serves the distributed-DP manifest; members take their floor and budget from it.
+    const dp = await coordinatorServing(pinned);
+    const service = dp.service;
     await withTempDir(async (dir) => {
-      // The coordinator forgets the earlier tests' members once their streams have closed.
-      for (let i = 0; i < 300 && service.connected.length > 0; i++)
-        await new Promise((r) => setTimeout(r, 10));
       const weights = new Float32Array(MODEL_DIMENSION);
       const modelSha = service.publishModel(new Uint8Array(weights.buffer));
       const events: ClientEvent[][] = EIGHT.map(() => []);
       const clients = await Promise.all(
         EIGHT.map((id) =>
-          CohortClient.connect(address, keys[id - 1]!, {
-            manifest: pinned,
+          CohortClient.connect(dp.address, keys[id - 1]!, {
+            trust: dp.trust,
             stateDir: join(dir, `member-${id}`),
             random: seededRandom(seedFromNumber(600 + id)),
             onEvent: (event) => events[id - 1]!.push(event),
@@ -249,7 +266,7 @@ describe('guarded CohortClients under distributed DP', () => {
       for (let i = 0; i < 100 && service.connected.length < 8; i++)
         await new Promise((r) => setTimeout(r, 10));
 
-      const result = await startRound(1, seedFromNumber(81), 4, modelSha).result.catch((e: unknown) => {
+      const result = await startRound(1, seedFromNumber(81), 4, modelSha, dp).result.catch((e: unknown) => {
         console.log(JSON.stringify(events, null, 1));
         throw e;
       });
@@ -265,7 +282,7 @@ describe('guarded CohortClients under distributed DP', () => {
         `sample variance ${variance}, expected ≈ ${target}`,
       );
 
-      await assert.rejects(startRound(2, seedFromNumber(82), 4, modelSha).result, SecAggAbortedError);
+      await assert.rejects(startRound(2, seedFromNumber(82), 4, modelSha, dp).result, SecAggAbortedError);
       for (
         let i = 0;
         i < 200 && events.some((e) => !e.some((x) => x.type === 'privacy-budget-exhausted'));
@@ -288,9 +305,9 @@ describe('guarded CohortClients under distributed DP', () => {
         );
         assert.match(ended[1]!.type === 'round-ended' ? ended[1]!.reason! : '', /member privacy budget/);
       }
-      // stop() closes the channel but not the open Subscribe call; the server's shutdown (after) ends it.
+      // stop() closes the channel but not the open Subscribe call; the server's shutdown ends it.
       for (const c of clients) c.stop();
       void Promise.all(runs);
-    });
+    }).finally(() => dp.server.forceShutdown());
   });
 });

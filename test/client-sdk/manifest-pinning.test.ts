@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import {
   aes256CtrPrg,
@@ -10,7 +14,7 @@ import {
   signingKeyPairFromSeed,
   type SigningKeyPair,
 } from '../../aggregation/index.js';
-import { CohortClient } from '../../client-sdk/cohort-client.js';
+import { CohortClient, type CohortClientOptions } from '../../client-sdk/cohort-client.js';
 import { CohortConnection } from '../../client-sdk/connection.js';
 import { SecureRoundRunner, type RoundOutcome } from '../../client-sdk/secure-round-runner.js';
 import { CoordinatorService } from '../../coordinator/grpc/service.js';
@@ -19,6 +23,7 @@ import * as codec from '../../proto/codec.js';
 import { ManifestError, type ManifestFailure } from '../../proto/federation-manifest.js';
 import { joinPayload } from '../../proto/join.js';
 import { loadCohortProto } from '../../proto/load.js';
+import { roundPlanDigest, type WireRoundStarted } from '../../proto/round-plan.js';
 import { sign } from '../../aggregation/crypto/signature.js';
 import { serve, testManifest, TEST_OPERATOR } from '../coordinator/signed-federation.js';
 
@@ -31,6 +36,21 @@ const identities = [1, 2, 3, 4].map((i) => signingKeyPairFromSeed(seedFromNumber
 const OTHER_OPERATOR = signingKeyPairFromSeed(seedFromNumber(666));
 const trust = { operatorKey: TEST_OPERATOR.publicKey };
 const FAST = { initialDelayMs: 10, maxDelayMs: 50, giveUpAfterMs: 5_000 };
+
+/** Every CohortClient keeps its round ids and accountant in a state directory of its own. */
+const stateDirs: string[] = [];
+async function freshStateDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cohort-pinning-'));
+  stateDirs.push(dir);
+  return dir;
+}
+after(() => Promise.all(stateDirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+async function clientOptions(
+  options: Omit<CohortClientOptions, 'trust' | 'stateDir'> = {},
+): Promise<CohortClientOptions> {
+  return { trust, stateDir: await freshStateDir(), ...options };
+}
 
 async function listen(membership: Membership, port = 0) {
   const service = new CoordinatorService(membership);
@@ -60,7 +80,7 @@ async function refusedAtJoin(membership: Membership, code: ManifestFailure, mess
   const { service, server, address } = await listen(membership);
   try {
     await assert.rejects(
-      CohortClient.connect(address, identities[0]!, { trust, reconnect: FAST }),
+      CohortClient.connect(address, identities[0]!, await clientOptions({ reconnect: FAST })),
       refusal(code, message),
     );
     // Refused before Subscribe: the coordinator has no inbox to ask this member for anything.
@@ -94,7 +114,11 @@ describe('a pinned member refuses', () => {
 
   test('a coordinator that restarts with a different, validly signed manifest', async () => {
     const first = await listen(serve(testManifest('pinned', identities)).membership);
-    const client = await CohortClient.connect(first.address, identities[0]!, { trust, reconnect: FAST });
+    const client = await CohortClient.connect(
+      first.address,
+      identities[0]!,
+      await clientOptions({ reconnect: FAST }),
+    );
     const pinned = client.manifest.sha256;
     const running = client.run({ train: () => Promise.reject(new Error('no round expected')) });
     first.server.forceShutdown();
@@ -115,14 +139,17 @@ describe('a pinned member refuses', () => {
 
 describe('the signed model spec', () => {
   test('a round asking to train another architecture is refused before training', async () => {
-    const { service, server, address } = await listen(serve(testManifest('pinned', identities)).membership);
+    // Robust mode, so the plaintext round passes the mode check and meets the model spec check.
+    const robust = testManifest('pinned', identities, { aggregation: { mode: 'robust' } });
+    const { service, server, address } = await listen(serve(robust).membership);
     let trained = false;
     let ended: (reason: string | undefined) => void = () => undefined;
     const refused = new Promise<string | undefined>((ok) => (ended = ok));
-    const client = await CohortClient.connect(address, identities[0]!, {
-      trust,
-      onEvent: (e) => e.type === 'round-ended' && ended(e.reason),
-    });
+    const client = await CohortClient.connect(
+      address,
+      identities[0]!,
+      await clientOptions({ onEvent: (e) => void (e.type === 'round-ended' && ended(e.reason)) }),
+    );
     const running = client.run({
       train: (global) => ((trained = true), Promise.resolve({ weights: global, numExamples: 1 })),
     });
@@ -145,7 +172,7 @@ describe('the signed model spec', () => {
           },
         },
       );
-      assert.match((await refused) ?? '', /model_spec_json: SHA-256 [0-9a-f]{64} is not the manifest's/);
+      assert.match((await refused) ?? '', /model_spec_json: SHA-256 [0-9a-f]{64}; the manifest pins 0{64}/);
       assert.equal(trained, false);
       assert.deepEqual((await session.result).updates, []);
     } finally {
@@ -160,16 +187,24 @@ describe('peer keys come from the manifest only', () => {
   test('a member the coordinator adds to JoinResponse.members is not trusted: the round aborts unsummed', async () => {
     // The coordinator's membership has a fifth "member" whose key it holds; the signed manifest has four.
     const sybil = signingKeyPairFromSeed(seedFromNumber(605));
-    const served = serve(testManifest('pinned', identities)).membership.manifest;
+    const served = serve(testManifest('pinned', identities, { modelSpecSha256: sha256Hex(SYBIL_ROUND_SPEC) }))
+      .membership.manifest;
     const membership = membershipServing([...identities, sybil], served);
     const { service, server, address } = await listen(membership);
     try {
       const outcomes: RoundOutcome[] = [];
+      /** Every unary call each honest member makes, by method. */
+      const calls: string[][] = identities.map(() => []);
       const connections = await Promise.all(
         identities.map(async (identity, i) => {
           const connection = await CohortConnection.connect(address, identity, trust);
+          const call: CohortConnection['call'] = (method, request) => {
+            calls[i]!.push(method);
+            return connection.call(method, request);
+          };
+          const recorded = Object.create(connection, { call: { value: call } }) as CohortConnection;
           const runner = new SecureRoundRunner(
-            connection,
+            recorded,
             identity,
             seededRandom(seedFromNumber(610 + i)),
             () => () => new Uint32Array(8).fill(i + 1),
@@ -198,21 +233,42 @@ describe('peer keys come from the manifest only', () => {
           prg: aes256CtrPrg,
           deadlines: {
             advertiseKeys: 2_000,
+            graphNonce: 2_000,
             shareKeys: 2_000,
+            shareCheck: 2_000,
             maskedInput: 2_000,
             consistencyCheck: 2_000,
             unmasking: 2_000,
           },
         },
         { clipRange: 1, levels: 65_537, maxChunkWords: 100 },
+        {
+          modelSha256: new Uint8Array(32),
+          modelSpecJson: SYBIL_ROUND_SPEC,
+          training: {
+            epochs: 1,
+            steps: 0,
+            batch_size: 1,
+            learning_rate: 0.1,
+            clip_norm: 1,
+            example_cap: 1,
+            report_clip_indicator: false,
+          },
+        },
       );
-      await sybilSession.advertise(round.roundId);
+      // The sybil plays its part honestly, keys signed over the plan it was shown; the round may already
+      // be over by the time its keys arrive (every honest member refused at once).
+      await sybilSession.advertise(round.roundId, served.sha256);
       await assert.rejects(round.result);
+      for (let i = 0; i < 200 && outcomes.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(outcomes.length, 4);
       for (const o of outcomes) {
         assert.equal(o.completed, false);
-        assert.match(o.reason ?? '', /client 5, which is not a member/);
+        assert.equal(o.refused, true);
+        assert.match(o.reason ?? '', /participants: member 5 is not in the manifest/);
       }
+      // Refused at RoundStarted: no keys, no shares, no input; only the refusal itself.
+      for (const made of calls) assert.deepEqual(made, ['AbortRound']);
       for (const c of connections) c.close();
       sybilSession.close();
     } finally {
@@ -220,6 +276,9 @@ describe('peer keys come from the manifest only', () => {
     }
   });
 });
+
+const SYBIL_ROUND_SPEC = '{"kind":"logistic-regression","inputs":7}';
+const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** The sybil, driven with raw calls (the SDK would refuse the manifest): joins, subscribes, advertises keys. */
 async function joinRaw(address: string, identity: SigningKeyPair) {
@@ -241,16 +300,27 @@ async function joinRaw(address: string, identity: SigningKeyPair) {
   });
   const metadata = new grpc.Metadata();
   metadata.set('cohort-session', joined.session_token);
-  const inbox = client['Subscribe']!({}, metadata) as grpc.ClientReadableStream<unknown>;
+  type Pushed = { event: string; round_started?: WireRoundStarted };
+  const inbox = client['Subscribe']!({}, metadata) as grpc.ClientReadableStream<Pushed>;
   inbox.on('error', () => undefined);
+  const started: WireRoundStarted[] = [];
+  inbox.on('data', (e: Pushed) => {
+    if (e.event === 'round_started' && e.round_started !== undefined) started.push(e.round_started);
+  });
   await new Promise((ok) => inbox.on('metadata', ok));
   return {
     members: joined.members,
-    async advertise(roundId: Uint8Array) {
+    /** Advertises keys for the round the sybil was told of, signed over `manifestSha256` and that plan. */
+    async advertise(roundId: Uint8Array, manifestSha256: Uint8Array) {
+      for (let i = 0; i < 200 && started.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      const plan = started[0];
+      assert.ok(plan !== undefined, 'the sybil is told of the round');
       const secagg = new SecAggClient({
         id: 5,
         sessionId: roundId,
         parameters: { clients: 5, degree: 4, threshold: 3 },
+        planDigest: roundPlanDigest(manifestSha256, plan),
+        minimumRoster: 3,
         dimension: 8,
         identity,
         identityKeyOf: () => identity.publicKey,
@@ -259,7 +329,10 @@ async function joinRaw(address: string, identity: SigningKeyPair) {
         chunkWords: 100,
       });
       const [advertised] = secagg.start(new Uint32Array(8));
-      await unary('AdvertiseKeys', codec.encodeAdvertiseKeys(roundId, advertised as never), metadata);
+      // Refused (the round already settled) or not, the call is all a sybil can do.
+      await unary('AdvertiseKeys', codec.encodeAdvertiseKeys(roundId, advertised as never), metadata).catch(
+        () => undefined,
+      );
     },
     close: () => client.close(),
   };

@@ -42,12 +42,15 @@ const sites = HEART_DISEASE_SITES.map((site) => loadHeartDisease(dataDir, site))
 
 let tf: TF;
 let workDir: string;
+/** Each member's round ids and accountant, fresh for every federation; removed with the work dir. */
+const memberStateDirs: string[] = [];
 before(async () => {
   tf = (await loadTensorFlow()).tf;
   workDir = await mkdtemp(join(tmpdir(), 'cohort-federation-'));
 });
 after(async () => {
   await rm(workDir, { recursive: true, force: true });
+  await Promise.all(memberStateDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 function config(rounds: number) {
@@ -85,9 +88,15 @@ async function federate(
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
   );
   const clients = await Promise.all(
-    identities.map((id, i) =>
-      CohortClient.connect(`127.0.0.1:${port}`, id, { trust, random: seededRandom(seedFromNumber(90 + i)) }),
-    ),
+    identities.map(async (id, i) => {
+      const stateDir = await mkdtemp(join(tmpdir(), 'cohort-federation-member-'));
+      memberStateDirs.push(stateDir);
+      return CohortClient.connect(`127.0.0.1:${port}`, id, {
+        trust,
+        stateDir,
+        random: seededRandom(seedFromNumber(90 + i)),
+      });
+    }),
   );
   // The last hospital brings its own training step through the SDK's trainer hook.
   const seen: Float32Array[] = [];

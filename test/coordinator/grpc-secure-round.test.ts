@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -18,9 +19,10 @@ import {
 } from '../../aggregation/index.js';
 import { CohortConnection } from '../../client-sdk/connection.js';
 import { SecureRoundRunner, type RoundOutcome } from '../../client-sdk/secure-round-runner.js';
-import { CoordinatorService } from '../../coordinator/grpc/service.js';
-import { signedFederation } from './signed-federation.js';
+import { CoordinatorService, type RoundPlan } from '../../coordinator/grpc/service.js';
+import { serve, testManifest } from './signed-federation.js';
 import type { PhaseDeadlines } from '../../coordinator/secure-round.js';
+import type { VerifiedManifest } from '../../proto/federation-manifest.js';
 import { loadCohortProto } from '../../proto/load.js';
 
 /**
@@ -45,7 +47,28 @@ const DEADLINES: PhaseDeadlines = {
 const identities: SigningKeyPair[] = Array.from({ length: MEMBERS }, (_, i) =>
   signingKeyPairFromSeed(seedFromNumber(300 + i)),
 );
-const { membership, trust } = signedFederation('test-consortium', identities);
+/** The model the rounds' plan names; members refuse a spec whose hash the manifest does not pin. */
+const MODEL_SPEC_JSON = `{"kind":"logistic-regression","inputs":${DIMENSION - 1}}`;
+const PLAN: RoundPlan = {
+  modelSha256: new Uint8Array(32),
+  modelSpecJson: MODEL_SPEC_JSON,
+  training: {
+    epochs: 1,
+    steps: 0,
+    batch_size: 8,
+    learning_rate: 0.1,
+    clip_norm: 1,
+    example_cap: 1,
+    report_clip_indicator: false,
+  },
+};
+const base = testManifest('test-consortium', identities);
+// k = 6, t = 4 pinned explicitly: members check the coordinator's k and t against the manifest.
+const { membership, trust } = serve({
+  ...base,
+  threatModel: { ...base.threatModel, degree: 6, threshold: 4 },
+  modelSpecSha256: createHash('sha256').update(MODEL_SPEC_JSON, 'utf8').digest('hex'),
+});
 
 function inputOf(round: number, id: ClientId): Uint32Array {
   const words = new Uint32Array(DIMENSION);
@@ -95,8 +118,8 @@ interface Behaviour {
   /** Closes the member's connection when it is asked for its input (while masking). */
   readonly crash?: (id: ClientId) => boolean;
   readonly tamper?: (id: ClientId) => Tamper | undefined;
-  /** The manifest digest a member holds, when not the coordinator's. */
-  readonly manifestSha256?: (id: ClientId) => Uint8Array | undefined;
+  /** The manifest a member holds, when not the coordinator's (a pinned member cannot be made to hold one). */
+  readonly manifest?: (id: ClientId, served: VerifiedManifest) => VerifiedManifest | undefined;
 }
 
 async function connectAll(behaviour: Behaviour = {}): Promise<Member[]> {
@@ -104,10 +127,9 @@ async function connectAll(behaviour: Behaviour = {}): Promise<Member[]> {
     identities.map(async (identity, i) => {
       const connection = await CohortConnection.connect(address, identity, trust);
       assert.equal(connection.memberIndex, i + 1);
-      const manifest = behaviour.manifestSha256?.(i + 1);
-      // A coordinator cannot make a pinned member hold another manifest; the test forces it to see the
-      // plan digests diverge.
-      if (manifest !== undefined) Object.defineProperty(connection, 'manifestSha256', { value: manifest });
+      const manifest = behaviour.manifest?.(i + 1, connection.manifest);
+      // A coordinator cannot make a pinned member hold another manifest; the test forces it.
+      if (manifest !== undefined) Object.defineProperty(connection, 'manifest', { value: manifest });
       const member: Member = { connection, outcomes: [] };
       const tamper = behaviour.tamper?.(i + 1);
       const runner = new SecureRoundRunner(
@@ -128,12 +150,12 @@ async function connectAll(behaviour: Behaviour = {}): Promise<Member[]> {
   return members;
 }
 
-function startRound(round: number, threshold = 4, deadlines: Partial<PhaseDeadlines> = {}) {
+function startRound(round: number, deadlines: Partial<PhaseDeadlines> = {}) {
   return service.startSecureRound(
     round,
     {
       roundId: seedFromNumber(round),
-      parameters: { clients: MEMBERS, degree: 6, threshold },
+      parameters: { clients: MEMBERS, degree: 6, threshold: 4 },
       dimension: DIMENSION,
       participants: Array.from({ length: MEMBERS }, (_, i) => i + 1),
       identityKeyOf: (id) => membership.member(id)?.identityKey,
@@ -141,6 +163,7 @@ function startRound(round: number, threshold = 4, deadlines: Partial<PhaseDeadli
       deadlines: { ...DEADLINES, ...deadlines },
     },
     { clipRange: 1, levels: 65_537, maxChunkWords: 1_000 },
+    PLAN,
   );
 }
 
@@ -167,9 +190,10 @@ describe('a secure round over gRPC', () => {
   });
 
   test('too few survivors: the round aborts and the members are told', async () => {
-    const members = await connectAll({ crash: (id) => id <= 4 });
+    // Three of eight mask: fewer than t = 4.
+    const members = await connectAll({ crash: (id) => id <= 5 });
     await assert.rejects(
-      startRound(3, 5).result,
+      startRound(3).result,
       (e: unknown) => e instanceof SecAggAbortedError && e.reason === AbortReason.TooFewClients,
     );
     const outcome = await outcomeOf(members[7]!);
@@ -229,7 +253,7 @@ describe('one bad member costs one member, not the round', () => {
     const members = await connectAll({
       tamper: (id) => (id === 5 ? silent : id === 1 ? watch : undefined),
     });
-    const result = await startRound(11, 4, { graphNonce: 1_500 }).result;
+    const result = await startRound(11, { graphNonce: 1_500 }).result;
     assert.deepEqual(result.survivors, [1, 2, 3, 4, 6, 7, 8]);
     assert.deepEqual(result.sum, sumOf(11, result.survivors));
     assert.equal(result.dropped.get(5)?.reason, DropReason.Timeout);
@@ -276,17 +300,23 @@ describe('one bad member costs one member, not the round', () => {
 
   test('a member holding another manifest signs another plan, one pinned to a smaller federation refuses: the round goes on', async () => {
     const members = await connectAll({
-      manifestSha256: (id) => (id === 2 ? new Uint8Array(32).fill(1) : undefined),
+      manifest: (id, served) => {
+        if (id === 2) return { ...served, sha256: new Uint8Array(32).fill(1) };
+        // Member 6 pins a federation of its first five members: a round naming 6, 7 and 8 it refuses outright.
+        if (id === 6)
+          return {
+            ...served,
+            manifest: { ...served.manifest, members: served.manifest.members.slice(0, 5) },
+          };
+        return undefined;
+      },
     });
-    // Member 6 pins a threat model for a federation of 5: a round of 8 is one it refuses outright.
-    Object.defineProperty(members[5]!.connection, 'pinnedThreatModel', {
-      value: { federationSize: 5, corruptFraction: 0, dropoutRate: 0.1 },
-    });
-    const result = await startRound(12, 4, { advertiseKeys: 2_000 }).result;
+    const result = await startRound(12, { advertiseKeys: 2_000 }).result;
     assert.deepEqual(result.survivors, [1, 3, 4, 5, 7, 8]);
     assert.deepEqual(result.sum, sumOf(12, result.survivors));
     assert.equal(result.dropped.get(2)?.reason, DropReason.InvalidKeySignature);
-    assert.equal(result.dropped.get(6)?.reason, DropReason.Timeout);
+    // A member declining a round says so at once (AbortRound) rather than leaving the coordinator to time out.
+    assert.equal(result.dropped.get(6)?.reason, DropReason.ClientAborted);
     assert.equal((await outcomeOf(members[1]!)).completed, false);
     const refused = await outcomeOf(members[5]!);
     assert.equal(refused.completed, false);

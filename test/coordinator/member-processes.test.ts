@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -12,10 +13,9 @@ import {
   type ServerPhase,
 } from '../../aggregation/index.js';
 import { benchInput } from '../../bench/grpc-input.js';
-import { benchManifest } from '../../bench/grpc-manifest.js';
-import { CoordinatorService } from '../../coordinator/grpc/service.js';
-import { Membership } from '../../coordinator/membership.js';
+import { CoordinatorService, type RoundPlan } from '../../coordinator/grpc/service.js';
 import { loadCohortProto } from '../../proto/load.js';
+import { serve, testManifest } from './signed-federation.js';
 
 /**
  * Members as separate operating-system processes, one killed (SIGKILL) as each protocol phase begins:
@@ -40,16 +40,32 @@ const KILL_AT: [ServerPhase, number][] = [
 let server: grpc.Server;
 let service: CoordinatorService;
 let members: ChildProcess[] = [];
-const manifest = benchManifest('kill-test', MEMBERS);
-const membership = new Membership(
+/** The model the round's plan names; members refuse a spec whose hash the manifest does not pin. */
+const MODEL_SPEC_JSON = `{"kind":"logistic-regression","inputs":${DIMENSION - 1}}`;
+const PLAN: RoundPlan = {
+  modelSha256: new Uint8Array(32),
+  modelSpecJson: MODEL_SPEC_JSON,
+  training: {
+    epochs: 1,
+    steps: 0,
+    batch_size: 8,
+    learning_rate: 0.1,
+    clip_norm: 1,
+    example_cap: 1,
+    report_clip_indicator: false,
+  },
+};
+// The member host's identities (signingKeyPairFromSeed(seedFromNumber(id))); it pins the manifest's hash.
+const base = testManifest(
   'kill-test',
-  Array.from({ length: MEMBERS }, (_, i) => ({
-    index: i + 1,
-    name: `m${i + 1}`,
-    identityKey: signingKeyPairFromSeed(seedFromNumber(i + 1)).publicKey,
-  })),
-  manifest,
+  Array.from({ length: MEMBERS }, (_, i) => signingKeyPairFromSeed(seedFromNumber(i + 1))),
 );
+// The complete graph with t = 7, pinned explicitly: members check the coordinator's k and t against it.
+const { membership } = serve({
+  ...base,
+  threatModel: { ...base.threatModel, degree: MEMBERS - 1, threshold: 7 },
+  modelSpecSha256: createHash('sha256').update(MODEL_SPEC_JSON, 'utf8').digest('hex'),
+});
 
 before(async () => {
   service = new CoordinatorService(membership);
@@ -78,7 +94,7 @@ before(async () => {
         '--delay-ms',
         '150',
         '--manifest-sha256',
-        Buffer.from(manifest.sha256).toString('hex'),
+        Buffer.from(membership.manifestSha256).toString('hex'),
       ],
       {
         stdio: ['pipe', 'pipe', 'inherit'],
@@ -122,6 +138,7 @@ test('a member process killed in each phase: the round completes with the exact 
       },
     },
     { clipRange: 1, levels: 65_537, maxChunkWords: 500 },
+    PLAN,
   );
   const killed = new Set<number>();
   const watcher = setInterval(() => {

@@ -77,6 +77,8 @@ export async function federate(
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
   );
   const dir = await mkdtemp(join(tmpdir(), 'cohort-modes-'));
+  // Members' round ids and accountants, apart from the checkpoint store.
+  const memberState = await mkdtemp(join(tmpdir(), 'cohort-modes-members-'));
   const clients = await Promise.all(
     identities.flatMap((id, i) =>
       trainers[i] === null
@@ -84,6 +86,7 @@ export async function federate(
         : [
             CohortClient.connect(`127.0.0.1:${port}`, id, {
               trust,
+              stateDir: join(memberState, `member-${i + 1}`),
               random: seededRandom(seedFromNumber(800 + i)),
             }),
           ],
@@ -130,5 +133,6 @@ export async function federate(
     for (const c of clients) c.close();
     server.forceShutdown();
     await rm(dir, { recursive: true, force: true });
+    await rm(memberState, { recursive: true, force: true });
   }
 }

@@ -21,7 +21,7 @@ minimumClients: 6
 secureAggregation: { expectedDropout: 0.2, quantization: { clipRange: 1, levels: 1048577 } }
 serverOptimizer: { kind: fedavg, learningRate: 1 }
 training: { clipNorm: 1, exampleCap: 100 }
-deadlines: { graphNonce: 3000, shareKeys: 3000, shareCheck: 3000, maskedInput: 3000, consistencyCheck: 3000, unmasking: 3000 }
+deadlines: { training: 3000, advertiseKeys: 3000, graphNonce: 3000, shareKeys: 3000, shareCheck: 3000, maskedInput: 3000, consistencyCheck: 3000, unmasking: 3000 }
 `;
 
 for (const phase of [

@@ -15,6 +15,7 @@ import { CoordinatorService } from '../../../coordinator/grpc/service.js';
 import type { RoundContext } from '../../../coordinator/rounds/round-aggregate.js';
 import { runSecureRound } from '../../../coordinator/rounds/secure-mode.js';
 import { loadCohortProto } from '../../../proto/load.js';
+import { modelSpecJson } from '../../../proto/model-spec.js';
 import { signedFederationOf } from '../signed-federation.js';
 
 /**
@@ -46,10 +47,11 @@ const weighting = {
   clipNorm: 1,
   exampleCap: config.training.exampleCap,
 };
+const SPEC = { kind: 'logistic-regression', inputs: PARAMETERS - 1 } as const;
 const deltaOf = (id: number) => Float32Array.from({ length: PARAMETERS }, (_, k) => 0.01 * id - 0.005 * k);
 
 test('a member sending garbage share bundles is left out of the mean and named in the round aggregate', async () => {
-  const { membership, trust } = signedFederationOf(config, { kind: 'logistic-regression', inputs: PARAMETERS - 1 });
+  const { membership, trust } = signedFederationOf(config, SPEC);
   const service = new CoordinatorService(membership);
   const server = new grpc.Server();
   server.addService(loadCohortProto().Coordinator.service, service.handlers);
@@ -90,7 +92,8 @@ test('a member sending garbage share bundles is left out of the mean and named i
       parameters: PARAMETERS,
       plan: {
         modelSha256: new Uint8Array(32),
-        modelSpecJson: '{}',
+        // The spec the manifest pins: members refuse a round training anything else.
+        modelSpecJson: modelSpecJson(SPEC),
         training: {
           epochs: 1,
           steps: 0,
