@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { seedFromNumber, signingKeyPairFromSeed } from '../aggregation/index.js';
 import { MANIFEST_VERSION, signedManifestFile } from '../proto/federation-manifest.js';
 
@@ -9,6 +10,8 @@ import { MANIFEST_VERSION, signedManifestFile } from '../proto/federation-manife
 export function benchManifest(
   federation: string,
   members: number,
+  expectedDropout: number,
+  modelSpecJson: string,
 ): { readonly bytes: Uint8Array; readonly sha256: Uint8Array } {
   const operator = signingKeyPairFromSeed(seedFromNumber(0xbe7c4));
   return signedManifestFile(
@@ -22,7 +25,7 @@ export function benchManifest(
       })),
       threatModel: {
         corruptFraction: 0,
-        expectedDropout: 0.1,
+        expectedDropout,
         minimumClients: 3,
         securityBits: 40,
         correctnessBits: 20,
@@ -30,7 +33,7 @@ export function benchManifest(
       },
       privacy: { mode: 'none', clipNorm: 1, quantization: { clipRange: 1, levels: 65537 } },
       aggregation: { mode: 'secure' },
-      modelSpecSha256: '0'.repeat(64),
+      modelSpecSha256: createHash('sha256').update(modelSpecJson, 'utf8').digest('hex'),
       rounds: 1,
     },
     operator,

@@ -13,7 +13,7 @@ import {
   addInto,
   cryptoReady,
   DEFAULT_MASK_PRG,
-  deriveParameters,
+  roundParameters,
   runLocalRound,
   seededRandom,
   seedFromNumber,
@@ -22,7 +22,7 @@ import {
   type SigningKeyPair,
 } from '../aggregation/index.js';
 import { widenReceiveWindow } from '../coordinator/grpc/flow-control.js';
-import { CoordinatorService } from '../coordinator/grpc/service.js';
+import { CoordinatorService, type RoundPlan } from '../coordinator/grpc/service.js';
 import { ensureMallocTuning } from '../coordinator/malloc-tuning.js';
 import { Membership } from '../coordinator/membership.js';
 import { ParallelMaskRemover } from '../coordinator/parallel-unmask.js';
@@ -37,7 +37,25 @@ const clients = argNumber('--clients', 50);
 const dimension = argNumber('--dim', 1_000_000);
 const dropout = argNumber('--dropout', 0.1);
 const chunkWords = argNumber('--chunk-words', 2 ** 16);
-const parameters = deriveParameters({ clients, dropoutRate: dropout, corruptFraction: 0 });
+// k and t as every member derives them from the manifest's threat model, or members refuse the round.
+const parameters = roundParameters(
+  { federationSize: clients, corruptFraction: 0, dropoutRate: dropout },
+  clients,
+);
+/** The plan the members check against the manifest (they train nothing here: the input is synthetic). */
+const plan: RoundPlan = {
+  modelSha256: new Uint8Array(32),
+  modelSpecJson: JSON.stringify({ kind: 'logistic-regression', inputs: dimension - 1 }),
+  training: {
+    epochs: 1,
+    steps: 0,
+    batch_size: 1,
+    learning_rate: 0.1,
+    clip_norm: 1,
+    example_cap: 1,
+    report_clip_indicator: false,
+  },
+};
 const ids: ClientId[] = Array.from({ length: clients }, (_, i) => i + 1);
 const identities = new Map<ClientId, SigningKeyPair>(
   ids.map((id) => [id, signingKeyPairFromSeed(seedFromNumber(id))]),
@@ -47,7 +65,7 @@ const roundId = seedFromNumber(4242);
 const input = (id: ClientId): Uint32Array => benchInput(id, dimension);
 
 const remover = await ParallelMaskRemover.start(argNumber('--threads', 2));
-const manifest = benchManifest('bench', clients);
+const manifest = benchManifest('bench', clients, dropout, plan.modelSpecJson);
 const membership = new Membership(
   'bench',
   ids.map((id) => ({ index: id, name: `m${id}`, identityKey: identities.get(id)!.publicKey })),
@@ -108,6 +126,7 @@ const session = service.startSecureRound(
     remover: remover.remove,
   },
   { clipRange: 1, levels: 65_537, maxChunkWords: chunkWords },
+  plan,
 );
 const viaGrpc = await session.result;
 const grpcRoundMs = performance.now() - t0;
