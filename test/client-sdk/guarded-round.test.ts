@@ -21,10 +21,10 @@ import { CoordinatorService, type RoundPlan } from '../../coordinator/grpc/servi
 import type { PhaseDeadlines } from '../../coordinator/secure-round.js';
 import { PrivacyAccountant } from '../../aggregation/privacy/accountant.js';
 import { memberNoise } from '../../client-sdk/member-privacy.js';
-import { loadCohortProto } from '../../proto/load.js';
 import type { ManifestPin } from '../../proto/federation-manifest.js';
 import { serve } from '../coordinator/signed-federation.js';
 import { identities, manifest, MODEL_DIMENSION, MODEL_SPEC_JSON, withTempDir } from './guard-fixtures.js';
+import { serveOnLoopback, testRoundPlan } from '../coordinator/loopback-coordinator.js';
 
 /**
  * Guarded members against a real coordinator over loopback gRPC. The coordinator is scripted through
@@ -58,14 +58,8 @@ interface Coordinator {
 async function coordinatorServing(pinned: PinnedManifest): Promise<Coordinator> {
   const { membership, trust } = serve(pinned.manifest);
   const service = new CoordinatorService(membership);
-  const server = new grpc.Server();
-  server.addService(loadCohortProto().Coordinator.service, service.handlers);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
-  return { service, server, address: `127.0.0.1:${port}`, trust };
+  const { server, address } = await serveOnLoopback(service);
+  return { service, server, address, trust };
 }
 
 let coordinator: Coordinator;
@@ -77,19 +71,7 @@ before(async () => {
 after(() => coordinator.server.forceShutdown());
 
 function plan(modelSha256: Uint8Array = new Uint8Array(32)): RoundPlan {
-  return {
-    modelSha256,
-    modelSpecJson: MODEL_SPEC_JSON,
-    training: {
-      epochs: 1,
-      steps: 0,
-      batch_size: 8,
-      learning_rate: 0.1,
-      clip_norm: 1,
-      example_cap: 1,
-      report_clip_indicator: false,
-    },
-  };
+  return testRoundPlan(MODEL_SPEC_JSON, { modelSha256 });
 }
 
 function startRound(

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
 import {
   cryptoReady,
   seededRandom,
@@ -28,7 +27,7 @@ import { Federation } from '../../coordinator/federation.js';
 import { CoordinatorService } from '../../coordinator/grpc/service.js';
 import { signedFederationOf } from './signed-federation.js';
 import { CheckpointStore } from '../../coordinator/store/index.js';
-import { loadCohortProto } from '../../proto/load.js';
+import { serveOnLoopback } from './loopback-coordinator.js';
 
 /**
  * Federated training end to end over real gRPC: a coordinator and the four Fed-Heart-Disease
@@ -82,11 +81,7 @@ async function federate(
   const spec: DenseModelSpec = { kind: 'logistic-regression', inputs: 13 };
   const { membership, trust } = signedFederationOf(cfg, spec);
   const service = new CoordinatorService(membership);
-  const server = new grpc.Server();
-  server.addService(loadCohortProto().Coordinator.service, service.handlers);
-  const port = await new Promise<number>((ok, fail) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
-  );
+  const { server, port } = await serveOnLoopback(service);
   const clients = await Promise.all(
     identities.map(async (id, i) => {
       const stateDir = await mkdtemp(join(tmpdir(), 'cohort-federation-member-'));

@@ -24,6 +24,7 @@ import { serve, testManifest } from './signed-federation.js';
 import type { PhaseDeadlines } from '../../coordinator/secure-round.js';
 import type { VerifiedManifest } from '../../proto/federation-manifest.js';
 import { loadCohortProto } from '../../proto/load.js';
+import { serveOnLoopback, testRoundPlan } from './loopback-coordinator.js';
 
 /**
  * A coordinator and eight members over real gRPC on loopback: real sockets, real libsodium, the real
@@ -49,19 +50,7 @@ const identities: SigningKeyPair[] = Array.from({ length: MEMBERS }, (_, i) =>
 );
 /** The model the rounds' plan names; members refuse a spec whose hash the manifest does not pin. */
 const MODEL_SPEC_JSON = `{"kind":"logistic-regression","inputs":${DIMENSION - 1}}`;
-const PLAN: RoundPlan = {
-  modelSha256: new Uint8Array(32),
-  modelSpecJson: MODEL_SPEC_JSON,
-  training: {
-    epochs: 1,
-    steps: 0,
-    batch_size: 8,
-    learning_rate: 0.1,
-    clip_norm: 1,
-    example_cap: 1,
-    report_clip_indicator: false,
-  },
-};
+const PLAN: RoundPlan = testRoundPlan(MODEL_SPEC_JSON);
 const base = testManifest('test-consortium', identities);
 // k = 6, t = 4 pinned explicitly: members check the coordinator's k and t against the manifest.
 const { membership, trust } = serve({
@@ -82,14 +71,7 @@ let address: string;
 
 before(async () => {
   service = new CoordinatorService(membership);
-  server = new grpc.Server();
-  server.addService(loadCohortProto().Coordinator.service, service.handlers);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
-      e ? reject(e) : resolve(p),
-    ),
-  );
-  address = `127.0.0.1:${port}`;
+  ({ server, address } = await serveOnLoopback(service));
 });
 
 after(() => {

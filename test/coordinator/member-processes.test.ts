@@ -14,8 +14,8 @@ import {
 } from '../../aggregation/index.js';
 import { benchInput } from '../../bench/grpc-input.js';
 import { CoordinatorService, type RoundPlan } from '../../coordinator/grpc/service.js';
-import { loadCohortProto } from '../../proto/load.js';
 import { serve, testManifest } from './signed-federation.js';
+import { serveOnLoopback, testRoundPlan } from './loopback-coordinator.js';
 
 /**
  * Members as separate operating-system processes, one killed (SIGKILL) as each protocol phase begins:
@@ -42,19 +42,7 @@ let service: CoordinatorService;
 let members: ChildProcess[] = [];
 /** The model the round's plan names; members refuse a spec whose hash the manifest does not pin. */
 const MODEL_SPEC_JSON = `{"kind":"logistic-regression","inputs":${DIMENSION - 1}}`;
-const PLAN: RoundPlan = {
-  modelSha256: new Uint8Array(32),
-  modelSpecJson: MODEL_SPEC_JSON,
-  training: {
-    epochs: 1,
-    steps: 0,
-    batch_size: 8,
-    learning_rate: 0.1,
-    clip_norm: 1,
-    example_cap: 1,
-    report_clip_indicator: false,
-  },
-};
+const PLAN: RoundPlan = testRoundPlan(MODEL_SPEC_JSON);
 // The member host's identities (signingKeyPairFromSeed(seedFromNumber(id))); it pins the manifest's hash.
 const base = testManifest(
   'kill-test',
@@ -69,11 +57,9 @@ const { membership } = serve({
 
 before(async () => {
   service = new CoordinatorService(membership);
-  server = new grpc.Server();
-  server.addService(loadCohortProto().Coordinator.service, service.handlers);
-  const port = await new Promise<number>((ok, fail) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
-  );
+  const loopback = await serveOnLoopback(service);
+  server = loopback.server;
+  const port = loopback.port;
   const hosts = [
     ...Array.from({ length: KILLED }, (_, i) => ({ first: i + 1, clients: 1 })),
     { first: KILLED + 1, clients: MEMBERS - KILLED },

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import * as grpc from '@grpc/grpc-js';
 import {
   cryptoReady,
   encodeWeightedUpdate,
@@ -17,8 +16,8 @@ import { parseFederationConfig } from '../../coordinator/config/index.js';
 import { Federation } from '../../coordinator/federation.js';
 import { CoordinatorService } from '../../coordinator/grpc/service.js';
 import { CheckpointStore } from '../../coordinator/store/index.js';
-import { loadCohortProto } from '../../proto/load.js';
 import { signedFederationOf } from './signed-federation.js';
+import { serveOnLoopback } from './loopback-coordinator.js';
 
 /**
  * The whole federation against one hospital that sends garbage share bundles every round: each round
@@ -49,11 +48,7 @@ test('a member proven to send garbage shares sits out the next round and is name
   const spec = { kind: 'logistic-regression', inputs: PARAMETERS - 1 } as const;
   const { membership, trust } = signedFederationOf(config, spec);
   const service = new CoordinatorService(membership);
-  const server = new grpc.Server();
-  server.addService(loadCohortProto().Coordinator.service, service.handlers);
-  const port = await new Promise<number>((ok, fail) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
-  );
+  const { server, port } = await serveOnLoopback(service);
   const dir = await mkdtemp(join(tmpdir(), 'cohort-quarantine-'));
   const connections = await Promise.all(
     identities.map(async (identity, i) => {

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import {
   seededRandom,
   seedFromNumber,
@@ -16,7 +15,7 @@ import { CoordinatorService } from '../../../coordinator/grpc/service.js';
 import type { ManifestPin } from '../../../proto/federation-manifest.js';
 import { signedFederationOf } from '../signed-federation.js';
 import { CheckpointStore, type CheckpointManifest } from '../../../coordinator/store/index.js';
-import { loadCohortProto } from '../../../proto/load.js';
+import { serveOnLoopback } from '../loopback-coordinator.js';
 
 /** Test code not a test file: a coordinator and members over real gRPC, members training with a hook. */
 
@@ -71,11 +70,7 @@ export async function federate(
   const spec = { kind: 'logistic-regression', inputs: DIMENSION - 1 } as const;
   const { membership, trust } = signedFederationOf(config, spec);
   const service = new CoordinatorService(membership);
-  const server = new grpc.Server();
-  server.addService(loadCohortProto().Coordinator.service, service.handlers);
-  const port = await new Promise<number>((ok, fail) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
-  );
+  const { server, port } = await serveOnLoopback(service);
   const dir = await mkdtemp(join(tmpdir(), 'cohort-modes-'));
   // Members' round ids and accountants, apart from the checkpoint store.
   const memberState = await mkdtemp(join(tmpdir(), 'cohort-modes-members-'));

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as grpc from '@grpc/grpc-js';
 import {
   cryptoReady,
   encodeWeightedUpdate,
@@ -14,9 +13,9 @@ import { parseFederationConfig } from '../../../coordinator/config/index.js';
 import { CoordinatorService } from '../../../coordinator/grpc/service.js';
 import type { RoundContext } from '../../../coordinator/rounds/round-aggregate.js';
 import { runSecureRound } from '../../../coordinator/rounds/secure-mode.js';
-import { loadCohortProto } from '../../../proto/load.js';
 import { modelSpecJson } from '../../../proto/model-spec.js';
 import { signedFederationOf } from '../signed-federation.js';
+import { serveOnLoopback, testRoundPlan } from '../loopback-coordinator.js';
 
 /**
  * Mode `secure` with one member whose share bundles nobody can open: the round's aggregate is the
@@ -53,11 +52,7 @@ const deltaOf = (id: number) => Float32Array.from({ length: PARAMETERS }, (_, k)
 test('a member sending garbage share bundles is left out of the mean and named in the round aggregate', async () => {
   const { membership, trust } = signedFederationOf(config, SPEC);
   const service = new CoordinatorService(membership);
-  const server = new grpc.Server();
-  server.addService(loadCohortProto().Coordinator.service, service.handlers);
-  const port = await new Promise<number>((ok, fail) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
-  );
+  const { server, port } = await serveOnLoopback(service);
   const connections = await Promise.all(
     identities.map(async (identity, i) => {
       const id = i + 1;
@@ -90,20 +85,8 @@ test('a member sending garbage share bundles is left out of the mean and named i
       round: 1,
       participants: Array.from({ length: MEMBERS }, (_, i) => i + 1),
       parameters: PARAMETERS,
-      plan: {
-        modelSha256: new Uint8Array(32),
-        // The spec the manifest pins: members refuse a round training anything else.
-        modelSpecJson: modelSpecJson(SPEC),
-        training: {
-          epochs: 1,
-          steps: 0,
-          batch_size: 8,
-          learning_rate: 0.1,
-          clip_norm: 1,
-          example_cap: 100,
-          report_clip_indicator: false,
-        },
-      },
+      // The spec the manifest pins: members refuse a round training anything else.
+      plan: testRoundPlan(modelSpecJson(SPEC), { exampleCap: 100 }),
       config,
       service,
       membership,
