@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { sign, type SigningKeyPair } from '../aggregation/crypto/signature.js';
-import type { PinnedThreatModel } from '../aggregation/secagg/index.js';
 import type { WireMaskedInputChunk } from '../proto/codec.js';
 import { loadCohortProto } from '../proto/load.js';
 import type { WireUpdateChunk } from '../proto/update-codec.js';
@@ -55,20 +54,6 @@ export class CohortConnection {
   /** SHA-256 of the pinned manifest's canonical bytes. */
   get manifestSha256(): Uint8Array {
     return this.manifest.sha256;
-  }
-
-  /** The pinned threat model, from which the member derives k, t and the smallest roster it accepts. */
-  get pinnedThreatModel(): PinnedThreatModel {
-    const { threatModel, members } = this.manifest.manifest;
-    return {
-      federationSize: members.length,
-      corruptFraction: threatModel.corruptFraction,
-      dropoutRate: threatModel.expectedDropout,
-      securityBits: threatModel.securityBits,
-      correctnessBits: threatModel.correctnessBits,
-      ...(threatModel.degree === undefined ? {} : { degree: threatModel.degree }),
-      ...(threatModel.threshold === undefined ? {} : { threshold: threatModel.threshold }),
-    };
   }
 
   /**
