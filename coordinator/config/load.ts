@@ -1,11 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { InvalidArgumentError, UnsafeParametersError } from '../../aggregation/errors.js';
-import {
-  deriveParameters,
-  validateParameters,
-  type SecAggParameters,
-} from '../../aggregation/secagg/parameters.js';
+import type { SecAggParameters } from '../../aggregation/secagg/parameters.js';
+import { roundParameters } from '../../aggregation/secagg/pinned-parameters.js';
 import { checkNoWrap } from '../../aggregation/vector/quantize.js';
 import {
   ConfigError,
@@ -68,30 +65,32 @@ export async function loadFederationConfig(path: string): Promise<FederationConf
 }
 
 /**
- * The SecAgg+ degree k and threshold t for a round of clientsPerRound clients: the configured pair if
- * given (validated), else derived from the threat model. Throws ConfigError if there are none.
+ * The SecAgg+ degree k and threshold t for a round of clientsPerRound clients, as members derive them
+ * from the signed manifest (every corrupt member of the federation assumed in the round): the
+ * configured pair if given (checked against the privacy bound), else derived. Throws ConfigError if
+ * there are none.
  */
 export function resolveSecAggParameters(config: FederationConfig): SecAggParameters {
-  const result = secAggParameters(config.clientsPerRound, config.secureAggregation);
+  const result = secAggParameters(config.clientsPerRound, config.members.length, config.secureAggregation);
   if ('problem' in result) throw new ConfigError('federation config', [located(result.problem)]);
   return result.parameters;
 }
 
 type SecAggResult = { parameters: SecAggParameters } | { problem: RawProblem };
 
-function secAggParameters(clients: number, s: SecureAggregationConfig): SecAggResult {
+function secAggParameters(clients: number, federationSize: number, s: SecureAggregationConfig): SecAggResult {
   const at = (field: PathSegment): PathSegment[] => ['secureAggregation', field];
   try {
-    if (s.degree !== undefined && s.threshold !== undefined) {
-      const parameters = { clients, degree: s.degree, threshold: s.threshold };
-      validateParameters(parameters);
-      return { parameters };
-    }
-    const { degree, threshold } = deriveParameters({
+    const { degree, threshold } = roundParameters(
+      {
+        federationSize: Math.max(federationSize, clients),
+        corruptFraction: s.corruptFraction,
+        dropoutRate: s.expectedDropout,
+        ...(s.degree === undefined ? {} : { degree: s.degree }),
+        ...(s.threshold === undefined ? {} : { threshold: s.threshold }),
+      },
       clients,
-      dropoutRate: s.expectedDropout,
-      corruptFraction: s.corruptFraction,
-    });
+    );
     return { parameters: { clients, degree, threshold } };
   } catch (error) {
     if (error instanceof InvalidArgumentError) {
@@ -172,7 +171,8 @@ function crossFieldProblems(input: unknown): RawProblem[] {
           : Math.min(perRound, 2 * aggregation.bucketSize - 1)
         : perRound;
   if (securedClients !== undefined && secAgg !== undefined) {
-    const result = secAggParameters(securedClients, secAgg);
+    const members = Array.isArray(fields.members) ? fields.members.length : securedClients;
+    const result = secAggParameters(securedClients, members, secAgg);
     if ('problem' in result) problems.push(result.problem);
     try {
       checkNoWrap(secAgg.quantization, securedClients);

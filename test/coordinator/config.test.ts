@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { cryptoReady, seedFromNumber, signingKeyPairFromSeed } from '../../aggregation/index.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +174,31 @@ describe('parseFederationConfig: valid files', () => {
       example({ 'secureAggregation.degree': 2, 'secureAggregation.threshold': 2 }),
     );
     assert.deepEqual(resolveSecAggParameters(explicit), { clients: 4, degree: 2, threshold: 2 });
+  });
+
+  test('k and t are sized as members size them: every corrupt member of the federation may be in a round', async () => {
+    await cryptoReady();
+    // 20 members with γ = 0.2 is 4 colluders, all of whom a coordinator may put into a round of 4:
+    // per round share (⌊0.2·4⌋ = 0) the file would pass, but no k, t protects a member then.
+    const members = Array.from({ length: 20 }, (_, i) => {
+      const key = Buffer.from(signingKeyPairFromSeed(seedFromNumber(500 + i)).publicKey).toString('hex');
+      return `  - { name: h${i}, publicKey: ${key} }`;
+    }).join('\n');
+    const text = (gamma: number) => `
+name: sizing
+model: { kind: logistic-regression, inputs: 3 }
+rounds: 1
+clientsPerRound: 4
+minimumClients: 4
+secureAggregation: { corruptFraction: ${gamma}, expectedDropout: 0 }
+members:
+${members}
+`;
+    assert.throws(
+      () => parseFederationConfig(text(0.2)),
+      (e) => e instanceof ConfigError && e.problems.some((p) => p.path.startsWith('secureAggregation')),
+    );
+    assert.doesNotThrow(() => parseFederationConfig(text(0)));
   });
 
   test('resolveSecAggParameters refuses a hand-built config with unsafe parameters', () => {
