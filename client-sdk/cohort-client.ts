@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { systemRandom, type RandomSource } from '../aggregation/crypto/random-source.js';
 import type { SigningKeyPair } from '../aggregation/crypto/signature.js';
@@ -79,6 +80,28 @@ export interface FinalModel {
   readonly rounds: number;
 }
 
+/** What `run` and `participate` take besides the trainer. */
+export interface RunOptions {
+  /** Aborting it stops the member as `stop()` does (already aborted: the member never serves a round). */
+  readonly signal?: AbortSignal;
+}
+
+/** `participate`'s options: `seed` seeds the TF.js model's initialisation and shuffling (the member index by default). */
+export interface ParticipateOptions extends RunOptions {
+  readonly seed?: number;
+}
+
+/**
+ * `run` and `participate` reject with this once the member is stopped (`stop()`, `close()` or their
+ * signal) before the federation finished; `cause` is the signal's reason when a signal stopped it.
+ */
+export class MemberStoppedError extends Error {
+  override readonly name = 'MemberStoppedError';
+  constructor(cause?: unknown) {
+    super('the member stopped before the federation finished', cause === undefined ? undefined : { cause });
+  }
+}
+
 /** Only these mean "the coordinator is not there right now"; anything else (a refused join) is final. */
 const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.CANCELLED]);
 
@@ -90,7 +113,8 @@ const RETRYABLE = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDE
  */
 export class CohortClient {
   private connection: CohortConnection;
-  private stopped = false;
+  /** Aborted, with a MemberStoppedError, by stop(), close() or a run's signal; every wait of `run` ends on it. */
+  private readonly halt = new AbortController();
   private guard: MemberGuard | undefined;
   private budgetReported = false;
 
@@ -122,43 +146,78 @@ export class CohortClient {
     return this.connection.manifest;
   }
 
-  /** Trains with TF.js on `data` every round until the federation ends; resolves with the final global model. */
-  participate(tf: TF, data: TrainingData, seed = this.memberIndex): Promise<FinalModel> {
-    return this.run(tfjsTrainer(tf, data, seed));
+  /**
+   * Trains with TF.js on `data` every round until the federation ends; resolves with the final global
+   * model. A number for `options` is the seed, as before options existed.
+   */
+  participate(tf: TF, data: TrainingData, options: ParticipateOptions | number = {}): Promise<FinalModel> {
+    const { seed = this.memberIndex, ...run } = typeof options === 'number' ? { seed: options } : options;
+    return this.run(tfjsTrainer(tf, data, seed), run);
   }
 
-  /** Takes part in every round until the federation ends, training with `trainer`. */
-  async run(trainer: LocalTrainer): Promise<FinalModel> {
+  /**
+   * Takes part in every round until the federation ends, training with `trainer`. Rejects with
+   * MemberStoppedError as soon as the member is stopped (`stop()`, `close()`, `options.signal`).
+   */
+  async run(trainer: LocalTrainer, options: RunOptions = {}): Promise<FinalModel> {
+    const { signal } = options;
+    const onAbort = (): void => this.leave(new MemberStoppedError(signal?.reason));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.serve(trainer);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The same as stop(): for after `run` has settled, or to give up on the member altogether. */
+  close(): void {
+    this.stop();
+  }
+
+  /**
+   * Leaves the federation now, mid-round if need be: the inbox stream and every call in flight are
+   * cancelled and the channel closed, so the coordinator drops the member from a round in progress
+   * (Disconnected) and picks it no more. `run` then rejects with MemberStoppedError and never rejoins.
+   * A trainer already running is not interrupted; what it returns is discarded.
+   */
+  stop(): void {
+    this.leave(new MemberStoppedError());
+  }
+
+  private leave(reason: MemberStoppedError): void {
+    if (!this.halt.signal.aborted) this.halt.abort(reason);
+    this.connection.close();
+  }
+
+  private async serve(trainer: LocalTrainer): Promise<FinalModel> {
     const emit = this.options.onEvent ?? (() => undefined);
-    const guard = await this.memberGuard();
+    const guard = await this.unlessStopped(() => this.memberGuard());
     emit({ type: 'connected', member: this.memberIndex, federation: this.connection.federation });
     for (;;) {
-      const ending = await this.serveConnection(trainer, emit, guard);
+      const ending = await this.unlessStopped(() => this.serveConnection(trainer, emit, guard));
       if (ending.kind === 'finished') return ending.model;
       this.connection.close();
-      if (this.stopped) throw new Error('the member stopped before the federation finished');
       emit({ type: 'disconnected', reason: ending.reason });
-      this.connection = await connectWithBackoff(
-        this.address,
-        this.identity,
-        this.options,
-        this.connection.manifestSha256,
+      this.connection = await this.unlessStopped((signal) =>
+        connectWithBackoff(this.address, this.identity, this.options, this.connection.manifestSha256, signal),
       );
       emit({ type: 'connected', member: this.memberIndex, federation: this.connection.federation });
     }
   }
 
-  close(): void {
-    this.connection.close();
-  }
-
-  /**
-   * Leaves the federation now, mid-round if need be (the coordinator sees a dropout): `run` then
-   * rejects instead of rejoining.
-   */
-  stop(): void {
-    this.stopped = true;
-    this.connection.close();
+  /** `work`, unless the member is stopped first: then the MemberStoppedError at once, whatever `work` does later. */
+  private unlessStopped<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = this.halt.signal;
+    if (signal.aborted) return Promise.reject(signal.reason as MemberStoppedError);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as MemberStoppedError);
+      signal.addEventListener('abort', onAbort, { once: true });
+      work(signal)
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   /** One per client, not per connection: what it guards (round ids, the budget) outlives reconnections. */
@@ -333,6 +392,8 @@ async function connectWithBackoff(
   identity: SigningKeyPair,
   options: CohortClientOptions,
   established: Uint8Array | undefined,
+  /** A stopped member: no further attempt, and a connection that arrives anyway is closed. */
+  signal?: AbortSignal,
 ): Promise<CohortConnection> {
   const backoff = { ...DEFAULT_BACKOFF, ...options.reconnect };
   const random = options.random ?? systemRandom;
@@ -340,6 +401,7 @@ async function connectWithBackoff(
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     let connection: CohortConnection;
+    signal?.throwIfAborted();
     try {
       connection = await CohortConnection.connect(address, identity, options.trust, credentials);
     } catch (error) {
@@ -352,8 +414,12 @@ async function connectWithBackoff(
         );
       const delayMs = backoffDelay(attempt, backoff, random);
       options.onEvent?.({ type: 'reconnecting', attempt, delayMs });
-      await new Promise((r) => setTimeout(r, delayMs));
+      await sleep(delayMs, undefined, signal === undefined ? {} : { signal });
       continue;
+    }
+    if (signal?.aborted) {
+      connection.close();
+      signal.throwIfAborted();
     }
     if (established !== undefined && !constantTimeEqual(connection.manifestSha256, established)) {
       connection.close();

@@ -34,6 +34,8 @@ type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
  */
 export class CohortConnection {
   private readonly metadata = new grpc.Metadata();
+  /** Calls in flight, the inbox among them: close() cancels them, or the channel would stay open under them. */
+  private readonly calls = new Set<grpc.Call>();
   private constructor(
     private readonly client: Client,
     readonly memberIndex: number,
@@ -122,11 +124,10 @@ export class CohortConnection {
     onEvent: (event: WireCoordinatorEvent) => void,
     onEnd: (error?: Error) => void,
   ): Promise<grpc.ClientReadableStream<WireCoordinatorEvent>> {
-    const stream = this.client['Subscribe']!(
-      {},
-      this.metadata,
-    ) as grpc.ClientReadableStream<WireCoordinatorEvent>;
     return new Promise((resolve, reject) => {
+      const stream = this.track(
+        this.client['Subscribe']!({}, this.metadata) as grpc.ClientReadableStream<WireCoordinatorEvent>,
+      );
       let open = false;
       stream.on('metadata', () => {
         open = true;
@@ -140,8 +141,10 @@ export class CohortConnection {
 
   call(method: UnaryMethod, request: object): Promise<unknown> {
     return new Promise((resolve, reject) =>
-      this.client[method]!(request, this.metadata, (error: grpc.ServiceError | null, response: unknown) =>
-        error ? reject(error) : resolve(response),
+      this.track(
+        this.client[method]!(request, this.metadata, (error: grpc.ServiceError | null, response: unknown) =>
+          error ? reject(error) : resolve(response),
+        ) as grpc.ClientUnaryCall,
       ),
     );
   }
@@ -149,9 +152,11 @@ export class CohortConnection {
   /** Streams the masked input; resolves when the coordinator has taken every chunk. */
   upload(chunks: readonly WireMaskedInputChunk[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      const stream = this.client['UploadMaskedInput']!(this.metadata, (error: grpc.ServiceError | null) =>
-        error ? reject(error) : resolve(),
-      ) as grpc.ClientWritableStream<WireMaskedInputChunk>;
+      const stream = this.track(
+        this.client['UploadMaskedInput']!(this.metadata, (error: grpc.ServiceError | null) =>
+          error ? reject(error) : resolve(),
+        ) as grpc.ClientWritableStream<WireMaskedInputChunk>,
+      );
       for (const chunk of chunks) stream.write(chunk);
       stream.end();
     });
@@ -160,9 +165,11 @@ export class CohortConnection {
   /** Robust mode: streams the plaintext update; resolves when the coordinator has accepted all of it. */
   submitUpdate(chunks: readonly WireUpdateChunk[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      const stream = this.client['SubmitUpdate']!(this.metadata, (error: grpc.ServiceError | null) =>
-        error ? reject(error) : resolve(),
-      ) as grpc.ClientWritableStream<WireUpdateChunk>;
+      const stream = this.track(
+        this.client['SubmitUpdate']!(this.metadata, (error: grpc.ServiceError | null) =>
+          error ? reject(error) : resolve(),
+        ) as grpc.ClientWritableStream<WireUpdateChunk>,
+      );
       for (const chunk of chunks) stream.write(chunk);
       stream.end();
     });
@@ -171,14 +178,16 @@ export class CohortConnection {
   /** The model with this SHA-256, checked against it after the last chunk. */
   downloadModel(sha256: Uint8Array): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
-      const stream = this.client['DownloadModel']!(
-        { model_sha256: sha256, chunk_bytes: 1 << 20 },
-        this.metadata,
-      ) as grpc.ClientReadableStream<{
-        total_bytes: number;
-        offset: number;
-        data: Uint8Array;
-      }>;
+      const stream = this.track(
+        this.client['DownloadModel']!(
+          { model_sha256: sha256, chunk_bytes: 1 << 20 },
+          this.metadata,
+        ) as grpc.ClientReadableStream<{
+          total_bytes: number;
+          offset: number;
+          data: Uint8Array;
+        }>,
+      );
       let model: Uint8Array | undefined;
       stream.on('data', (chunk: { total_bytes: number; offset: number; data: Uint8Array }) => {
         if (model === undefined) model = new Uint8Array(chunk.total_bytes);
@@ -200,8 +209,20 @@ export class CohortConnection {
     });
   }
 
+  /**
+   * Cancels every call in flight, then closes the channel. Closing alone would leave the Subscribe
+   * stream open under it: the coordinator would keep the inbox and go on picking the member.
+   */
   close(): void {
+    for (const call of this.calls) call.cancel();
+    this.calls.clear();
     this.client.close();
+  }
+
+  private track<C extends grpc.Call>(call: C): C {
+    this.calls.add(call);
+    call.on('status', () => this.calls.delete(call));
+    return call;
   }
 }
 

@@ -287,7 +287,7 @@ describe('guarded CohortClients under distributed DP', () => {
         );
         assert.match(ended[1]!.type === 'round-ended' ? ended[1]!.reason! : '', /member privacy budget/);
       }
-      // stop() closes the channel but not the open Subscribe call; the server's shutdown ends it.
+      // stop() cancels the inbox and closes the channel; the runs reject with MemberStoppedError.
       for (const c of clients) c.stop();
       void Promise.all(runs);
     }).finally(() => dp.server.forceShutdown());

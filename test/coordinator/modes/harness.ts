@@ -88,6 +88,8 @@ export async function federate(
     ),
   );
   const runs = clients.map((client) => client.run(trainers[client.memberIndex - 1]!));
+  // Observed from the start: a stopped member's run rejects at once, while the federation still runs.
+  const settled = Promise.allSettled(runs);
   const initial = new Float32Array(DIMENSION).fill(0.5);
   const stopped = new Set<number>();
   const events: Record<string, unknown>[] = [];
@@ -111,7 +113,7 @@ export async function federate(
     });
     const [result] = await Promise.all([federation.run(), during?.({ port, service, identities, trust })]);
     // A member a test stopped rejects; the others must finish with the federation.
-    const outcomes = await Promise.allSettled(runs);
+    const outcomes = await settled;
     outcomes.forEach((o, i) => {
       if (o.status === 'rejected' && !stopped.has(clients[i]!.memberIndex)) throw o.reason;
     });
