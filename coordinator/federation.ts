@@ -42,6 +42,21 @@ export interface FederationDeps {
   readonly memberWaitMs?: number;
 }
 
+/** How a federation ended. */
+export interface FederationResult {
+  /**
+   * Rounds that produced a new model in this federation's life (its checkpoints after round 0, so rounds
+   * before a coordinator restart count too); aborted rounds do not. What FederationFinished.rounds says.
+   */
+  readonly roundsAggregated: number;
+  /** `rounds` in the federation file. */
+  readonly roundsConfigured: number;
+  /** Set when the privacy budget stopped training before roundsConfigured: the accountant's refusal. */
+  readonly budgetStop?: string;
+  readonly modelSha256: string;
+  readonly weights: Float32Array;
+}
+
 /**
  * The coordinator's round loop: resume from the newest intact checkpoint, then for every round pick
  * members, publish the model, run training plus secure aggregation, decode the weighted mean update,
@@ -51,7 +66,7 @@ export interface FederationDeps {
 export class Federation {
   constructor(private readonly deps: FederationDeps) {}
 
-  async run(): Promise<{ round: number; modelSha256: string; weights: Float32Array }> {
+  async run(): Promise<FederationResult> {
     const { config, service, store, log } = this.deps;
     const now = this.deps.now ?? (() => new Date());
     const random = this.deps.random ?? systemRandom;
@@ -80,6 +95,10 @@ export class Federation {
       round = latest.manifest.round;
       log({ event: 'resumed', round, model: parent, skipped: latest.skipped.length });
     }
+    // Rounds that produced a model, this run's and any before a restart: checkpoints after round 0, up to
+    // the one resumed from (a newer broken one is skipped, and its round is run again).
+    let aggregated = (await store.list()).filter((m) => m.round > 0 && m.round <= round).length;
+    let budgetStop: string | undefined;
     const optimizer = createServerOptimizer(
       config.serverOptimizer,
       weights.length,
@@ -117,6 +136,7 @@ export class Federation {
         : undefined;
       if (refusal !== undefined) {
         log({ event: 'privacy-budget-exhausted', round: r, message: refusal });
+        budgetStop = refusal;
         break;
       }
       // Adaptive clipping may not push the bound past the quantizer's range, or coordinates would be cut.
@@ -220,6 +240,7 @@ export class Federation {
         optimizerState: encodeServerOptimizerState(optimizer.state()),
       });
       parent = saved.modelSha256;
+      aggregated++;
       const finished = {
         event: 'round_finished',
         round_finished: {
@@ -244,10 +265,23 @@ export class Federation {
     for (const id of service.connected) {
       service.push(id, {
         event: 'federation_finished',
-        federation_finished: { rounds: config.rounds, model_sha256: finalSha },
+        federation_finished: { rounds: aggregated, model_sha256: finalSha },
       });
     }
-    return { round: config.rounds, modelSha256: parent, weights };
+    log({
+      event: 'federation-finished',
+      roundsAggregated: aggregated,
+      roundsConfigured: config.rounds,
+      model: parent,
+      ...(budgetStop === undefined ? {} : { stoppedBy: 'privacy-budget', reason: budgetStop }),
+    });
+    return {
+      roundsAggregated: aggregated,
+      roundsConfigured: config.rounds,
+      ...(budgetStop === undefined ? {} : { budgetStop }),
+      modelSha256: parent,
+      weights,
+    };
   }
 
   private aggregateRound(
@@ -288,21 +322,57 @@ export class Federation {
     return secAggParametersFor(config, size);
   }
 
-  /** Connected members that `eligible` admits (not quarantined), once there are minimumClients of them. */
+  /**
+   * Connected members that `eligible` admits (not quarantined), once there are minimumClients of them and
+   * the round they would make has safe secure-aggregation parameters: a round that could only abort is
+   * not started (the federation file check makes this the same wait, unless the config was built by hand).
+   */
   private async connectedMembers(eligible: (id: number) => boolean): Promise<number[]> {
     const { service, config } = this.deps;
     const deadline = Date.now() + (this.deps.memberWaitMs ?? 60_000);
     for (;;) {
       const members = service.connected.filter(eligible);
-      if (members.length >= config.minimumClients) return members;
+      const unsafe = members.length >= config.minimumClients ? this.unsafeRound(members.length) : undefined;
+      if (members.length >= config.minimumClients && unsafe === undefined) return members;
       if (Date.now() > deadline) {
+        const count = `only ${members.length} eligible members connected (${service.connected.length} in all, the rest quarantined)`;
         throw new Error(
-          `only ${members.length} eligible members connected (${service.connected.length} in all, the rest quarantined); minimumClients is ${config.minimumClients}`,
+          unsafe === undefined
+            ? `${count}; minimumClients is ${config.minimumClients}`
+            : `${count}, and a round of them has no safe secure-aggregation parameters: ${unsafe}`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+
+  /**
+   * Why a round picked from `connected` eligible members could not be secured, or undefined when it
+   * can: every secure aggregation it would run (the round, or each bucket) needs k and t members derive.
+   */
+  private unsafeRound(connected: number): string | undefined {
+    const { config } = this.deps;
+    if (config.aggregation.mode === 'robust') return undefined;
+    const n = Math.min(connected, config.clientsPerRound);
+    const sizes =
+      config.aggregation.mode === 'secure+robust' ? bucketSizes(n, config.aggregation.bucketSize!) : [n];
+    for (const size of new Set(sizes)) {
+      try {
+        secAggParametersFor(config, size);
+      } catch (error) {
+        if (!(error instanceof InvalidArgumentError || error instanceof UnsafeParametersError)) throw error;
+        return `${size} members: ${error.message}`;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** The sizes of the buckets assignBuckets deals `n` members into: floor(n/s) buckets differing by at most one. */
+function bucketSizes(n: number, bucketSize: number): number[] {
+  const count = Math.floor(n / bucketSize);
+  if (count < 1) return [n];
+  return [Math.floor(n / count), Math.ceil(n / count)];
 }
 
 /** `count` members drawn uniformly without replacement (all of them when fewer), ascending. */

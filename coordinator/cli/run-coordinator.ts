@@ -103,7 +103,8 @@ export async function runCoordinator(configPath: string, io: CoordinatorIo): Pro
     spec: model.spec,
     initialWeights: model.initialWeights,
     log: (event) => {
-      log(event);
+      // Federation.run logs federation-finished (roundsAggregated, roundsConfigured); add the backend.
+      log(event['event'] === 'federation-finished' ? { ...event, backend } : event);
       const line = formatRoundProgress(event, config.rounds);
       if (line !== undefined) io.progress(line);
     },
@@ -112,8 +113,10 @@ export async function runCoordinator(configPath: string, io: CoordinatorIo): Pro
   });
   try {
     const result = await federation.run();
-    log({ event: 'federation-finished', rounds: result.round, model: result.modelSha256, backend });
-    io.progress(`federation finished: model ${result.modelSha256.slice(0, 16)}…`);
+    const early = result.budgetStop === undefined ? '' : ' (the privacy budget stopped training)';
+    io.progress(
+      `federation finished: ${result.roundsAggregated} of ${result.roundsConfigured} rounds aggregated${early}, model ${result.modelSha256.slice(0, 16)}…`,
+    );
     // Members fetch the final model after federation_finished; give them a moment before closing.
     await new Promise((r) => setTimeout(r, 2_000));
   } finally {

@@ -174,6 +174,7 @@ function crossFieldProblems(input: unknown): RawProblem[] {
     const members = Array.isArray(fields.members) ? fields.members.length : securedClients;
     const result = secAggParameters(securedClients, members, secAgg);
     if ('problem' in result) problems.push(result.problem);
+    else problems.push(...smallerRoundProblems(securedClients, members, secAgg, minimum, aggregation));
     try {
       checkNoWrap(secAgg.quantization, securedClients);
     } catch (error) {
@@ -182,6 +183,55 @@ function crossFieldProblems(input: unknown): RawProblem[] {
     }
   }
   return problems;
+}
+
+/**
+ * The largest secure aggregation passed; a round may also start smaller: with any n from minimumClients
+ * up in secure mode, or (secure+robust) with buckets of any size from bucketSize up to twice that less
+ * one. Members derive k and t for the size they are given, so every such size needs safe parameters,
+ * or a round that size would start and abort, and a federation could end having trained nothing.
+ */
+function smallerRoundProblems(
+  largest: number,
+  members: number,
+  s: SecureAggregationConfig,
+  minimum: number | undefined,
+  aggregation: AggregationConfig | undefined,
+): RawProblem[] {
+  const bucketed = aggregation?.mode === 'secure+robust';
+  const smallest = bucketed ? aggregation.bucketSize : minimum;
+  if (smallest === undefined || smallest < 3 || smallest >= largest) return [];
+  const failing: { n: number; reason: string }[] = [];
+  for (let n = smallest; n < largest; n++) {
+    const result = secAggParameters(n, members, s);
+    if ('problem' in result)
+      failing.push({ n, reason: result.problem.message.replace(/ \(clientsPerRound = \d+\)$/, '') });
+  }
+  if (failing.length === 0) return [];
+  const sizes = failing.map((f) => f.n).join(', ');
+  const first = failing[0]!;
+  // Every size from here up to the largest is safe: the smallest minimum (or bucket size) that works.
+  const safeFrom = failing[failing.length - 1]!.n + 1;
+  const threat = `expectedDropout ${s.expectedDropout}, corruptFraction ${s.corruptFraction}, ${members} members`;
+  if (bucketed)
+    return [
+      {
+        at: ['aggregation', 'bucketSize'],
+        message:
+          `buckets of ${sizes} members are possible (bucketSize ${smallest}: a bucket holds up to ${largest}) ` +
+          `but have no safe secure-aggregation parameters with ${threat} (n = ${first.n}: ${first.reason}); ` +
+          `raise bucketSize to ${safeFrom} or more, or lower expectedDropout`,
+      },
+    ];
+  return [
+    {
+      at: ['minimumClients'],
+      message:
+        `a round may start with ${sizes} members (minimumClients ${smallest}, clientsPerRound ${largest}) ` +
+        `but there are no safe secure-aggregation parameters for ${failing.length === 1 ? 'that size' : 'those sizes'} ` +
+        `with ${threat} (n = ${first.n}: ${first.reason}); raise minimumClients to ${safeFrom}, or lower expectedDropout`,
+    },
+  ];
 }
 
 /** Whether the robust rule can run on the updates (or bucket means) a round is guaranteed to have. */

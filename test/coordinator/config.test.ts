@@ -48,9 +48,10 @@ function minimal(changes: Changes = {}): string {
     name: 'tiny',
     model: { kind: 'logistic-regression', inputs: 3 },
     rounds: 1,
-    // Four, because with three any positive expected dropout leaves no safe threshold (see below).
+    // Four, because with three any positive expected dropout leaves no safe threshold (see below), and
+    // a round may start with any size from minimumClients to clientsPerRound.
     clientsPerRound: 4,
-    minimumClients: 3,
+    minimumClients: 4,
     members: ['a', 'b', 'c', 'd'].map((name, i) => ({ name, publicKey: OTHER_KEYS[i] })),
     ...changes,
   });
@@ -221,7 +222,7 @@ ${members}
 
   test('three clients are only feasible with no expected dropout', () => {
     const three = (expectedDropout: number) =>
-      minimal({ clientsPerRound: 3, secureAggregation: { expectedDropout } });
+      minimal({ clientsPerRound: 3, minimumClients: 3, secureAggregation: { expectedDropout } });
     assert.deepEqual(resolveSecAggParameters(parseFederationConfig(three(0))), {
       clients: 3,
       degree: 2,
@@ -247,9 +248,13 @@ ${members}
   });
 
   test('a robust rule must fit the updates, or buckets, a round is guaranteed', () => {
-    // The example has clientsPerRound 4, minimumClients 3.
+    // clientsPerRound 4, minimumClients 3; no expected dropout, so buckets of 3 have safe k and t.
     const krum = (mode: string, extra: Record<string, unknown> = {}) =>
-      example({ aggregation: { mode, rule: { rule: 'krum', byzantine: 1 }, ...extra } });
+      example({
+        minimumClients: 3,
+        'secureAggregation.expectedDropout': 0,
+        aggregation: { mode, rule: { rule: 'krum', byzantine: 1 }, ...extra },
+      });
     assert.match(
       problemsOf(krum('robust'))[0]!.message,
       /krum needs at least 5 updates, but a round may start with minimumClients 3/,
@@ -257,7 +262,11 @@ ${members}
     const enough = example({ minimumClients: 4, aggregation: { mode: 'robust', rule: { rule: 'median' } } });
     assert.equal(parseFederationConfig(enough).aggregation.rule?.rule, 'median');
     const buckets = parseFederationConfig(
-      example({ aggregation: { mode: 'secure+robust', rule: { rule: 'median' }, bucketSize: 3 } }),
+      example({
+        minimumClients: 3,
+        'secureAggregation.expectedDropout': 0,
+        aggregation: { mode: 'secure+robust', rule: { rule: 'median' }, bucketSize: 3 },
+      }),
     );
     assert.equal(buckets.aggregation.bucketSize, 3);
     const tooFew = problemsOf(krum('secure+robust', { bucketSize: 3 }));
@@ -275,6 +284,70 @@ ${members}
       ).map((p) => p.path),
       ['aggregation.bucketSize'],
     );
+  });
+
+  test('a round size the coordinator may start with no safe k and t refuses the file (issue 12)', () => {
+    // The reported federation: 4 members, clientsPerRound 4, minimumClients 3, δ = 0.1. Rounds of 4 are
+    // fine, but a round started with 3 connected has no safe threshold and would abort, every round.
+    const reported = minimal({ minimumClients: 3, secureAggregation: { expectedDropout: 0.1 } });
+    const problems = problemsOf(reported);
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      ['minimumClients'],
+    );
+    const message = problems[0]!.message;
+    assert.match(message, /a round may start with 3 members \(minimumClients 3, clientsPerRound 4\)/);
+    assert.match(message, /expectedDropout 0\.1, corruptFraction 0, 4 members/);
+    assert.match(message, /n = 3: no secure-aggregation parameters for clients=3/);
+    assert.match(message, /raise minimumClients to 4, or lower expectedDropout/);
+    // Either fix the message names is accepted.
+    assert.equal(parseFederationConfig(minimal({ minimumClients: 4 })).minimumClients, 4);
+    assert.equal(
+      parseFederationConfig(minimal({ minimumClients: 3, secureAggregation: { expectedDropout: 0 } }))
+        .minimumClients,
+      3,
+    );
+  });
+
+  test('a federation safe at every round size it may start is accepted', () => {
+    // 8 members, rounds of 5 to 8 with δ = 0.1 and γ = 0.1: each size has its own k and t.
+    const eight = Array.from({ length: 8 }, (_, i) => ({
+      name: `h${i}`,
+      publicKey: (i + 16).toString(16).padStart(2, '0').repeat(32),
+    }));
+    const text = minimal({
+      members: eight,
+      clientsPerRound: 8,
+      minimumClients: 5,
+      secureAggregation: { expectedDropout: 0.1, corruptFraction: 0.1 },
+    });
+    const config = parseFederationConfig(text);
+    assert.equal(config.minimumClients, 5);
+    assert.equal(resolveSecAggParameters(config).clients, 8);
+  });
+
+  test('secure+robust: every bucket size a round may deal must have safe k and t; robust mode is exempt', () => {
+    const six = Array.from({ length: 6 }, (_, i) => ({
+      name: `h${i}`,
+      publicKey: (i + 32).toString(16).padStart(2, '0').repeat(32),
+    }));
+    // Buckets of 3 (bucketSize) up to 5 (2·3 − 1): 3 has no safe threshold with δ = 0.1.
+    const bucketed = (bucketSize: number, mode = 'secure+robust') =>
+      minimal({
+        members: six,
+        clientsPerRound: 6,
+        minimumClients: 6,
+        secureAggregation: { expectedDropout: 0.1 },
+        aggregation: { mode, rule: { rule: 'median' }, ...(mode === 'robust' ? {} : { bucketSize }) },
+      });
+    const problems = problemsOf(bucketed(3));
+    assert.deepEqual(
+      problems.map((p) => p.path),
+      ['aggregation.bucketSize'],
+    );
+    assert.match(problems[0]!.message, /buckets of 3 members .* raise bucketSize to 4 or more/);
+    assert.equal(parseFederationConfig(bucketed(4)).aggregation.bucketSize, 4);
+    assert.equal(parseFederationConfig(bucketed(3, 'robust')).aggregation.mode, 'robust');
   });
 
   test('aggregation and privacy sections name what is missing or misplaced', () => {
