@@ -30,7 +30,13 @@ export type ClientEvent =
   | {
       readonly type: 'round-ended';
       readonly round: number;
+      /** The round produced a new model with this member's update in it (the same as `aggregated`). */
       readonly completed: boolean;
+      /**
+       * The coordinator's RoundFinished said this member's update is in the new model. A late answer
+       * the coordinator no longer needed is not an error; a round it aborted is not aggregated.
+       */
+      readonly aggregated: boolean;
       readonly reason?: string;
       /** The member declined the round itself (see MemberGuard). */
       readonly refused?: boolean;
@@ -78,6 +84,8 @@ export interface FinalModel {
   readonly weights: Float32Array;
   readonly spec: ModelSpec;
   readonly rounds: number;
+  /** Rounds whose RoundFinished said this member's update was aggregated (this client's lifetime). */
+  readonly roundsAggregated: number;
 }
 
 /** What `run` and `participate` take besides the trainer. */
@@ -117,6 +125,8 @@ export class CohortClient {
   private readonly halt = new AbortController();
   private guard: MemberGuard | undefined;
   private budgetReported = false;
+  /** Rounds whose RoundFinished told this member its update was aggregated. */
+  private readonly aggregatedRounds = new Set<number>();
 
   private constructor(
     private readonly address: string,
@@ -295,7 +305,21 @@ export class CohortClient {
       return words;
     };
 
+    /** Robust rounds waiting for their RoundFinished: the round's outcome, undefined if none comes. */
+    const awaitingFinish = new Map<number, (aggregated: boolean | undefined) => void>();
+    const roundFinished = (round: number) =>
+      new Promise<boolean | undefined>((resolve) => awaitingFinish.set(round, resolve));
+    /** Rounds before `round` that never got a RoundFinished: the coordinator aborted them, or is gone. */
+    const unfinished = (round: number): void => {
+      for (const [r, resolve] of awaitingFinish)
+        if (r < round) {
+          awaitingFinish.delete(r);
+          resolve(undefined);
+        }
+    };
+
     const plainRound = async (started: RoundStarted): Promise<void> => {
+      let movedOn: string | undefined;
       try {
         guard.admitPlain(started);
         const { delta, numExamples } = await trainDelta(started);
@@ -306,13 +330,38 @@ export class CohortClient {
           chunks.push(
             encodeUpdateChunk(started.round_id, offset, delta.subarray(offset, offset + step), numExamples),
           );
-        await connection.submitUpdate(chunks);
-        emit({ type: 'round-ended', round: started.round, completed: true });
+        const finished = roundFinished(started.round);
+        // FAILED_PRECONDITION: the coordinator closed the round first; RoundFinished still says how it ended.
+        movedOn = await connection.submitUpdate(chunks).then(
+          () => undefined,
+          (error: unknown) => {
+            const failed = error as Partial<grpc.ServiceError>;
+            if (failed.code !== grpc.status.FAILED_PRECONDITION) throw error;
+            return failed.details ?? describe(error);
+          },
+        );
+        const aggregated = await finished;
+        emit({
+          type: 'round-ended',
+          round: started.round,
+          completed: aggregated === true,
+          aggregated: aggregated === true,
+          ...(aggregated === true
+            ? {}
+            : {
+                reason:
+                  aggregated === undefined
+                    ? `the coordinator did not finish round ${started.round}${movedOn === undefined ? '' : ` (${movedOn})`}`
+                    : `the round finished without this member's update${movedOn === undefined ? '' : ` (${movedOn})`}`,
+              }),
+        });
       } catch (error) {
+        awaitingFinish.delete(started.round);
         emit({
           type: 'round-ended',
           round: started.round,
           completed: false,
+          aggregated: false,
           reason: describe(error),
           ...(isMemberRefusal(error) ? { refused: true } : {}),
         });
@@ -324,10 +373,19 @@ export class CohortClient {
       const settle = (ending: { kind: 'finished'; model: FinalModel } | { kind: 'lost'; reason: string }) => {
         if (settled) return;
         settled = true;
+        unfinished(Infinity);
         resolve(ending);
       };
       const onFederationEvent = (event: WireCoordinatorEvent): void => {
+        if (event.event === 'round_finished') {
+          const finished = event['round_finished'] as { round: number; aggregated?: boolean };
+          if (finished.aggregated === true) this.aggregatedRounds.add(finished.round);
+          awaitingFinish.get(finished.round)?.(finished.aggregated === true);
+          awaitingFinish.delete(finished.round);
+          return;
+        }
         if (event.event !== 'federation_finished') return;
+        unfinished(Infinity);
         const finished = event['federation_finished'] as { rounds: number; model_sha256: Uint8Array };
         connection
           .downloadModel(finished.model_sha256)
@@ -336,7 +394,12 @@ export class CohortClient {
             emit({ type: 'finished', rounds: finished.rounds });
             settle({
               kind: 'finished',
-              model: { weights, spec: spec ?? this.fallbackSpec(weights), rounds: finished.rounds },
+              model: {
+                weights,
+                spec: spec ?? this.fallbackSpec(weights),
+                rounds: finished.rounds,
+                roundsAggregated: this.aggregatedRounds.size,
+              },
             });
           })
           .catch((error: unknown) => settle({ kind: 'lost', reason: describe(error) }));
@@ -351,6 +414,7 @@ export class CohortClient {
             type: 'round-ended',
             round: outcome.round,
             completed: outcome.completed,
+            aggregated: outcome.aggregated,
             ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
             ...(outcome.refused === true ? { refused: true } : {}),
           });
@@ -367,6 +431,7 @@ export class CohortClient {
           (event) => {
             const started =
               event.event === 'round_started' ? (event['round_started'] as RoundStarted) : undefined;
+            if (started !== undefined) unfinished(started.round);
             if (started?.plain) void plainRound(started);
             else runner.onEvent(event);
           },

@@ -1,3 +1,4 @@
+import * as grpc from '@grpc/grpc-js';
 import type { RandomSource } from '../aggregation/crypto/random-source.js';
 import { maskPrgById } from '../aggregation/crypto/mask-prg.js';
 import type { SigningKeyPair } from '../aggregation/crypto/signature.js';
@@ -19,7 +20,10 @@ export type RoundInput = (
 
 export interface RoundOutcome {
   readonly round: number;
+  /** The round produced a new model with this member's update in it: the same as `aggregated`. */
   readonly completed: boolean;
+  /** RoundFinished said this member's update is in the sum behind the new model. */
+  readonly aggregated: boolean;
   /** Why the member's side ended early: the coordinator's abort or the client's own refusal. */
   readonly reason?: string;
   /** The member declined the round itself: its plan contradicts the pinned manifest, it repeats a round, or the budget is spent. */
@@ -55,6 +59,11 @@ export class SecureRoundRunner {
   private roundId: Uint8Array = new Uint8Array(32);
   /** The round's participant count: no list the coordinator pushes may name more members. */
   private participants = 0;
+  /**
+   * The member has done its part (or the coordinator moved past it, answering a step with
+   * FAILED_PRECONDITION): the round's outcome is what RoundFinished says. Holds that refusal's detail.
+   */
+  private awaiting: { readonly detail?: string } | undefined;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -76,23 +85,59 @@ export class SecureRoundRunner {
   };
 
   private async process(event: WireCoordinatorEvent): Promise<void> {
-    if (event.event === 'round_started') return this.start(event['round_started'] as RoundStarted);
-    if (event.event === 'round_finished' || event.event === 'federation_finished')
+    if (event.event === 'round_started') {
+      const started = event['round_started'] as RoundStarted;
+      if (this.awaiting !== undefined)
+        this.end(`the coordinator started round ${started.round} without finishing round ${this.round}`);
+      return this.start(started);
+    }
+    if (event.event === 'round_finished') {
+      this.finished(event['round_finished'] as { round: number; aggregated?: boolean });
       return this.onFederationEvent(event);
-    if (!SECAGG_EVENTS.has(event.event) || this.client === undefined) return;
+    }
+    if (event.event === 'federation_finished') {
+      if (this.awaiting !== undefined)
+        this.end(`the federation finished without finishing round ${this.round}`);
+      return this.onFederationEvent(event);
+    }
+    if (!SECAGG_EVENTS.has(event.event)) return;
     // Everything of a session is bound to its round id, so a push for another round could only fail
     // verification — or, as an abort, end this round for nothing: it is not this round's business.
     if (!sameRound((event[event.event] as { round_id?: Uint8Array } | undefined)?.round_id, this.roundId))
       return;
+    if (this.awaiting !== undefined && event.event === 'abort') {
+      // The session failed after the member's part: no new model with its update in it.
+      const reason = (event['abort'] as { reason?: string }).reason ?? '';
+      return this.end(`server aborted the round: ${reason}`);
+    }
+    if (this.client === undefined) return;
     const message = codec.decodeServerMessage(event as unknown as codec.WireSecAggEvent, this.participants);
-    const replies = this.client.handle(message);
-    await this.send(replies);
-    if (this.client.phase === 'completed') this.end();
-    else if (this.client.phase === 'aborted') this.end(this.client.abortReason);
+    const client = this.client;
+    const movedOn = await this.send(client.handle(message));
+    if (client.phase === 'aborted') this.end(client.abortReason);
+    else if (client.phase === 'completed' || movedOn !== undefined) this.awaitFinish(movedOn);
+  }
+
+  /** From now on only RoundFinished (or an abort, or the next round) tells how the round ended. */
+  private awaitFinish(movedOn: string | undefined): void {
+    this.client = undefined;
+    this.awaiting = movedOn === undefined ? {} : { detail: movedOn };
+  }
+
+  /**
+   * RoundFinished for the member's round is its outcome, whether the member had done its part or not
+   * (dropped before its masked input, it still waits for a later phase that never comes for it).
+   */
+  private finished(finished: { round: number; aggregated?: boolean }): void {
+    if (!this.inRound || finished.round !== this.round) return;
+    if (finished.aggregated === true) return this.end(undefined, true);
+    const detail = this.awaiting?.detail;
+    this.end(`the round finished without this member's update${detail === undefined ? '' : ` (${detail})`}`);
   }
 
   private async start(started: RoundStarted): Promise<void> {
     this.client = undefined;
+    this.awaiting = undefined;
     this.inRound = true;
     this.round = started.round;
     this.roundId = new Uint8Array(started.round_id);
@@ -145,39 +190,50 @@ export class SecureRoundRunner {
     };
   }
 
-  private async send(messages: ClientMessage[]): Promise<void> {
+  /**
+   * Sends the client's replies in order. A step answer refused with FAILED_PRECONDITION means the
+   * coordinator has moved on (typically: it finished unmasking with the shares it already had); the
+   * rest is not sent and the refusal's detail is returned, for RoundFinished to settle the outcome.
+   */
+  private async send(messages: ClientMessage[]): Promise<string | undefined> {
     const id = this.roundId;
     const chunks: codec.WireMaskedInputChunk[] = [];
+    const step = (method: Parameters<CohortConnection['call']>[0], request: object) =>
+      this.connection.call(method, request).then(() => undefined, movedOnOrThrow);
     for (const m of messages) {
+      let movedOn: string | undefined;
       if (m.kind === 'masked-input') chunks.push(codec.encodeMaskedInputChunk(id, m));
       else if (m.kind === 'advertise-keys')
-        await this.connection.call('AdvertiseKeys', codec.encodeAdvertiseKeys(id, m));
+        movedOn = await step('AdvertiseKeys', codec.encodeAdvertiseKeys(id, m));
       else if (m.kind === 'graph-nonce')
-        await this.connection.call('RevealGraphNonce', codec.encodeGraphNonce(id, m));
-      else if (m.kind === 'share-keys') await this.connection.call('ShareKeys', codec.encodeShareKeys(id, m));
-      else if (m.kind === 'share-check')
-        await this.connection.call('CheckShares', codec.encodeShareCheck(id, m));
+        movedOn = await step('RevealGraphNonce', codec.encodeGraphNonce(id, m));
+      else if (m.kind === 'share-keys') movedOn = await step('ShareKeys', codec.encodeShareKeys(id, m));
+      else if (m.kind === 'share-check') movedOn = await step('CheckShares', codec.encodeShareCheck(id, m));
       else if (m.kind === 'consistency-signature')
-        await this.connection.call('SignSurvivors', codec.encodeSignSurvivors(id, m));
-      else if (m.kind === 'unmask-response') await this.connection.call('Unmask', codec.encodeUnmask(id, m));
+        movedOn = await step('SignSurvivors', codec.encodeSignSurvivors(id, m));
+      else if (m.kind === 'unmask-response') movedOn = await step('Unmask', codec.encodeUnmask(id, m));
       else await this.connection.call('AbortRound', { round_id: id, reason: m.reason });
+      if (movedOn !== undefined) return movedOn;
     }
     if (chunks.length > 0) {
       // On disk (and charged to the member's budget) before the first chunk leaves.
       await this.guard?.beforeMaskedInput(id);
-      await this.connection.upload(chunks);
+      return this.connection.upload(chunks).then(() => undefined, movedOnOrThrow);
     }
+    return undefined;
   }
 
   /** Tells the coordinator at once (it drops the member instead of waiting out a deadline) and reports why. */
   private async refuse(started: RoundStarted, refusal: unknown): Promise<void> {
     this.client = undefined;
+    this.inRound = false;
     const reason = refusal instanceof Error ? refusal.message : String(refusal);
     await this.connection.call('AbortRound', { round_id: started.round_id, reason }).catch(() => undefined);
     const spent = refusal instanceof MemberBudgetExhausted ? refusal : undefined;
     this.onOutcome({
       round: started.round,
       completed: false,
+      aggregated: false,
       reason,
       refused: true,
       ...(spent === undefined
@@ -186,16 +242,26 @@ export class SecureRoundRunner {
     });
   }
 
-  private end(reason?: string): void {
+  /** Reports the round once: aggregated only on RoundFinished's word, anything else is a round lost. */
+  private end(reason?: string, aggregated = false): void {
     if (!this.inRound) return;
     this.inRound = false;
     this.client = undefined;
+    this.awaiting = undefined;
     this.onOutcome({
       round: this.round,
-      completed: reason === undefined,
+      completed: aggregated,
+      aggregated,
       ...(reason === undefined ? {} : { reason }),
     });
   }
+}
+
+/** FAILED_PRECONDITION on a step answer: the coordinator is past that step; its detail. Anything else is rethrown. */
+function movedOnOrThrow(error: unknown): string {
+  const failed = error as Partial<grpc.ServiceError>;
+  if (failed.code !== grpc.status.FAILED_PRECONDITION) throw error;
+  return failed.details ?? failed.message ?? 'FAILED_PRECONDITION';
 }
 
 function sameRound(pushed: Uint8Array | undefined, current: Uint8Array): boolean {

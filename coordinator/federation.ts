@@ -241,15 +241,19 @@ export class Federation {
       });
       parent = saved.modelSha256;
       aggregated++;
-      const finished = {
-        event: 'round_finished',
-        round_finished: {
-          round: r,
-          model_sha256: Buffer.from(parent, 'hex'),
-          survivors: aggregate.survivors.length,
-        },
-      };
-      for (const id of participants) service.push(id, finished);
+      // Per member: a member whose late answer found the round already finished learns here that its
+      // update counted all the same.
+      const summed = new Set(aggregate.survivors);
+      for (const id of participants)
+        service.push(id, {
+          event: 'round_finished',
+          round_finished: {
+            round: r,
+            model_sha256: Buffer.from(parent, 'hex'),
+            survivors: aggregate.survivors.length,
+            aggregated: summed.has(id),
+          },
+        });
       log({
         event: 'round-finished',
         round: r,

@@ -127,7 +127,14 @@ async function unmaskRound(
     await coordinator.next('SignSurvivors');
     if (refusal === undefined) {
       await coordinator.next('Unmask');
-      assert.equal((await member.outcome()).completed, true);
+      // The member's outcome is the coordinator's word in RoundFinished, not its own last answer.
+      coordinator.push({
+        event: 'round_finished',
+        round_finished: { round: started.round, round_id: started.round_id, survivors: 8, aggregated: true },
+      });
+      const outcome = await member.outcome();
+      assert.equal(outcome.completed, true);
+      assert.equal(outcome.aggregated, true);
       // The relay is a working coordinator: the exact sum of all eight inputs.
       await until(() => relay.server.phase === 'ready', 'the round to unmask');
       const expected = new Uint32Array(DIMENSION);
