@@ -160,10 +160,17 @@ describe('guarded members over gRPC', () => {
       for (const id of EIGHT) addInto(expected, inputOf(1, id), 0);
       assert.deepEqual(result.survivors, EIGHT);
       assert.deepEqual(result.sum, expected);
+      // What the Federation does after a round: each member learns whether its update was summed.
+      for (const id of EIGHT)
+        coordinator.service.push(id, {
+          event: 'round_finished',
+          round_finished: { round: 1, model_sha256: new Uint8Array(32), survivors: 8, aggregated: true },
+        });
       await outcomesOf(members, 1);
       for (const m of members) {
         // A late Unmask answer may find the round already finished; the member took part all the same.
         assert.equal(m.outcomes[0]!.refused, undefined);
+        assert.equal(m.outcomes[0]!.aggregated, true);
         assert.equal(await log(m), `joined ${hex(roundId)}\nmasked-input ${hex(roundId)}\n`);
       }
 

@@ -209,7 +209,7 @@ test('an AbortSignal aborted mid-federation stops the member as stop() does', as
 });
 
 test('a signal aborted before run() or participate() is called: the member never subscribes', async () => {
-  const setup = await setUp(4, yaml(1, 4, 3));
+  const setup = await setUp(5, yaml(1, 5, 4));
   try {
     const [first, second] = setup.clients;
     const trainer = fixedUpdate(new Array<number>(DIMENSION).fill(0));
