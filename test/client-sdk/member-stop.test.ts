@@ -24,7 +24,7 @@ import { CoordinatorService } from '../../coordinator/grpc/service.js';
 import { CheckpointStore, type CheckpointEntry } from '../../coordinator/store/index.js';
 import { serveOnLoopback } from '../coordinator/loopback-coordinator.js';
 import { DIMENSION, fixedUpdate } from '../coordinator/modes/harness.js';
-import { signedFederationOf } from '../coordinator/signed-federation.js';
+import { membersYaml, signedFederationOf } from '../coordinator/signed-federation.js';
 
 /**
  * A member the hospital stops — stop(), close() or an AbortSignal — leaves over real gRPC at once:
@@ -70,9 +70,7 @@ async function setUp(members: number, federationYaml: string) {
     signingKeyPairFromSeed(seedFromNumber(1200 + i)),
   );
   const config = parseFederationConfig(
-    `name: stop\nmodel: { kind: logistic-regression, inputs: ${DIMENSION - 1} }\n${federationYaml}\nmembers:\n${identities
-      .map((id, i) => `  - { name: m${i + 1}, publicKey: ${Buffer.from(id.publicKey).toString('hex')} }`)
-      .join('\n')}\n`,
+    `name: stop\nmodel: { kind: logistic-regression, inputs: ${DIMENSION - 1} }\n${federationYaml}\nmembers:\n${membersYaml(identities)}\n`,
   );
   const spec = { kind: 'logistic-regression', inputs: DIMENSION - 1 } as const;
   const { membership, trust } = signedFederationOf(config, spec);

@@ -17,7 +17,7 @@ import { Federation, type FederationResult } from '../../coordinator/federation.
 import { CoordinatorService } from '../../coordinator/grpc/service.js';
 import { CheckpointStore, type CheckpointManifest } from '../../coordinator/store/index.js';
 import { serveOnLoopback } from './loopback-coordinator.js';
-import { signedFederationOf } from './signed-federation.js';
+import { membersYaml, signedFederationOf } from './signed-federation.js';
 
 /**
  * Issue 12: a federation reports the rounds it aggregated, not the rounds it was configured for —
@@ -51,9 +51,7 @@ interface Outcome {
 
 async function federate(yaml: string, trainers: readonly LocalTrainer[]): Promise<Outcome> {
   const identities = trainers.map((_, i) => signingKeyPairFromSeed(seedFromNumber(1200 + i)));
-  const members = identities
-    .map((id, i) => `  - { name: m${i + 1}, publicKey: ${Buffer.from(id.publicKey).toString('hex')} }`)
-    .join('\n');
+  const members = membersYaml(identities);
   const config = parseFederationConfig(
     `name: finished\nmodel: { kind: logistic-regression, inputs: ${DIMENSION - 1} }\n${yaml}\nmembers:\n${members}\n`,
   );
@@ -183,9 +181,7 @@ test('a round that could only abort is not started: the coordinator waits for en
   // wait ends) and starts no round.
   const identities = [0, 1, 2, 3].map((i) => signingKeyPairFromSeed(seedFromNumber(1500 + i)));
   const parsed = parseFederationConfig(
-    `name: waits\nmodel: { kind: logistic-regression, inputs: ${DIMENSION - 1} }\nrounds: 5\nclientsPerRound: 4\nminimumClients: 4\nmembers:\n${identities
-      .map((id, i) => `  - { name: m${i + 1}, publicKey: ${Buffer.from(id.publicKey).toString('hex')} }`)
-      .join('\n')}\n`,
+    `name: waits\nmodel: { kind: logistic-regression, inputs: ${DIMENSION - 1} }\nrounds: 5\nclientsPerRound: 4\nminimumClients: 4\nmembers:\n${membersYaml(identities)}\n`,
   );
   const config = { ...parsed, minimumClients: 3 };
   const spec = { kind: 'logistic-regression', inputs: DIMENSION - 1 } as const;

@@ -16,7 +16,7 @@ import { parseFederationConfig } from '../../coordinator/config/index.js';
 import { Federation } from '../../coordinator/federation.js';
 import { CoordinatorService } from '../../coordinator/grpc/service.js';
 import { CheckpointStore } from '../../coordinator/store/index.js';
-import { signedFederationOf } from './signed-federation.js';
+import { membersYaml, signedFederationOf } from './signed-federation.js';
 import { serveOnLoopback } from './loopback-coordinator.js';
 
 /**
@@ -41,7 +41,7 @@ serverOptimizer: { kind: fedavg }
 training: { clipNorm: 1, exampleCap: 100 }
 deadlines: { advertiseKeys: 3000, graphNonce: 3000, shareKeys: 3000, shareCheck: 3000, maskedInput: 3000, consistencyCheck: 3000, unmasking: 3000, training: 100 }
 members:
-${identities.map((id, i) => `  - { name: m${i + 1}, publicKey: ${Buffer.from(id.publicKey).toString('hex')} }`).join('\n')}
+${membersYaml(identities)}
 `);
 
 test('a member proven to send garbage shares sits out the next round and is named in the checkpoint', async () => {

@@ -9,6 +9,7 @@ import {
   seededRandom,
   seedFromNumber,
   signingKeyPairFromSeed,
+  type SigningKeyPair,
 } from '../../aggregation/index.js';
 import { CohortClient, type ClientEvent, type FinalModel } from '../../client-sdk/cohort-client.js';
 import { CohortConnection } from '../../client-sdk/connection.js';
@@ -17,8 +18,9 @@ import { parseFederationConfig } from '../../coordinator/config/index.js';
 import { Federation } from '../../coordinator/federation.js';
 import { CoordinatorService } from '../../coordinator/grpc/service.js';
 import { CheckpointStore } from '../../coordinator/store/index.js';
+import type { ManifestPin } from '../../proto/federation-manifest.js';
 import { serveOnLoopback } from './loopback-coordinator.js';
-import { signedFederationOf } from './signed-federation.js';
+import { membersYaml, signedFederationOf } from './signed-federation.js';
 
 /**
  * "The member hears the truth": the coordinator finishes unmasking as soon as it holds enough shares,
@@ -93,9 +95,7 @@ test('late Unmask answers are no error: every summed member reports its round ag
   const identities = Array.from({ length: MEMBERS }, (_, i) =>
     signingKeyPairFromSeed(seedFromNumber(1200 + i)),
   );
-  const members = identities
-    .map((id, i) => `  - { name: m${i + 1}, publicKey: ${Buffer.from(id.publicKey).toString('hex')} }`)
-    .join('\n');
+  const members = membersYaml(identities);
   const config = parseFederationConfig(`name: truth
 model: { kind: logistic-regression, inputs: ${DIMENSION - 1} }
 rounds: ${ROUNDS}
@@ -121,19 +121,13 @@ ${members}
   const wrapped = wrapConnections(() => ({ count: finishedCount, next }));
   const clients: CohortClient[] = [];
   try {
-    const events = new Map<number, ClientEvent[]>();
-    for (let i = 0; i < MEMBERS; i++) {
-      const seen: ClientEvent[] = [];
-      events.set(i + 1, seen);
-      clients.push(
-        await CohortClient.connect(`127.0.0.1:${port}`, identities[i]!, {
-          trust,
-          stateDir: join(memberState, `member-${i + 1}`),
-          random: seededRandom(seedFromNumber(1300 + i)),
-          onEvent: (e) => seen.push(e),
-        }),
-      );
-    }
+    const events = await connectMembers(clients, {
+      port,
+      trust,
+      memberState,
+      identities: identities.slice(0, MEMBERS),
+      seed: 1300,
+    });
     const runs = clients.map((c) => c.run(trainer(c.memberIndex)));
     const store = await CheckpointStore.open(dir);
     const federation = new Federation({
@@ -205,9 +199,7 @@ test('robust mode: a member whose plaintext update never arrived reports its rou
   const identities = Array.from({ length: count }, (_, i) =>
     signingKeyPairFromSeed(seedFromNumber(1500 + i)),
   );
-  const members = identities
-    .map((id, i) => `  - { name: m${i + 1}, publicKey: ${Buffer.from(id.publicKey).toString('hex')} }`)
-    .join('\n');
+  const members = membersYaml(identities);
   const config = parseFederationConfig(`name: truth-robust
 model: { kind: logistic-regression, inputs: ${DIMENSION - 1} }
 rounds: 1
@@ -235,19 +227,13 @@ ${members}
   };
   const clients: CohortClient[] = [];
   try {
-    const events = new Map<number, ClientEvent[]>();
-    for (let i = 0; i < count; i++) {
-      const seen: ClientEvent[] = [];
-      events.set(i + 1, seen);
-      clients.push(
-        await CohortClient.connect(`127.0.0.1:${port}`, identities[i]!, {
-          trust,
-          stateDir: join(memberState, `member-${i + 1}`),
-          random: seededRandom(seedFromNumber(1600 + i)),
-          onEvent: (e) => seen.push(e),
-        }),
-      );
-    }
+    const events = await connectMembers(clients, {
+      port,
+      trust,
+      memberState,
+      identities: identities.slice(0, count),
+      seed: 1600,
+    });
     const runs = clients.map((c) => c.run(trainer(c.memberIndex)));
     const store = await CheckpointStore.open(dir);
     await new Federation({
@@ -286,3 +272,30 @@ ${members}
     await rm(memberState, { recursive: true, force: true });
   }
 });
+
+/** Connects one CohortClient per identity (pushed onto `clients`, so a failure still closes them) and records each member's events. */
+async function connectMembers(
+  clients: CohortClient[],
+  options: {
+    readonly port: number;
+    readonly trust: ManifestPin;
+    readonly memberState: string;
+    readonly identities: readonly SigningKeyPair[];
+    readonly seed: number;
+  },
+): Promise<Map<number, ClientEvent[]>> {
+  const events = new Map<number, ClientEvent[]>();
+  for (const [i, identity] of options.identities.entries()) {
+    const seen: ClientEvent[] = [];
+    events.set(i + 1, seen);
+    clients.push(
+      await CohortClient.connect(`127.0.0.1:${options.port}`, identity, {
+        trust: options.trust,
+        stateDir: join(options.memberState, `member-${i + 1}`),
+        random: seededRandom(seedFromNumber(options.seed + i)),
+        onEvent: (e) => seen.push(e),
+      }),
+    );
+  }
+  return events;
+}

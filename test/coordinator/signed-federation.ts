@@ -83,3 +83,10 @@ export function signedFederation(
 export function signedFederationOf(config: FederationConfig, spec: ModelSpec): SignedFederation {
   return serve(federationManifestOf(config, modelSpecJson(spec)));
 }
+
+/** The federation file's `members:` entries for `identities`, named m1, m2, … (one YAML line each). */
+export function membersYaml(identities: readonly SigningKeyPair[]): string {
+  return identities
+    .map((id, i) => `  - { name: m${i + 1}, publicKey: ${Buffer.from(id.publicKey).toString('hex')} }`)
+    .join('\n');
+}

@@ -13,7 +13,7 @@ import { parseFederationConfig } from '../../../coordinator/config/index.js';
 import { Federation } from '../../../coordinator/federation.js';
 import { CoordinatorService } from '../../../coordinator/grpc/service.js';
 import type { ManifestPin } from '../../../proto/federation-manifest.js';
-import { signedFederationOf } from '../signed-federation.js';
+import { membersYaml, signedFederationOf } from '../signed-federation.js';
 import { CheckpointStore, type CheckpointManifest } from '../../../coordinator/store/index.js';
 import { serveOnLoopback } from '../loopback-coordinator.js';
 
@@ -61,9 +61,7 @@ export async function federate(
   onLog?: (event: Record<string, unknown>, kill: (member: number) => void) => void,
 ): Promise<FederationRun> {
   const identities = trainers.map((_, i) => signingKeyPairFromSeed(seedFromNumber(700 + i)));
-  const members = identities
-    .map((id, i) => `  - { name: m${i + 1}, publicKey: ${Buffer.from(id.publicKey).toString('hex')} }`)
-    .join('\n');
+  const members = membersYaml(identities);
   const config = parseFederationConfig(
     `name: modes\nmodel: { kind: logistic-regression, inputs: ${DIMENSION - 1} }\n${yaml}\nmembers:\n${members}\n`,
   );

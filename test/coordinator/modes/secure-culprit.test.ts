@@ -14,7 +14,7 @@ import { CoordinatorService } from '../../../coordinator/grpc/service.js';
 import type { RoundContext } from '../../../coordinator/rounds/round-aggregate.js';
 import { runSecureRound } from '../../../coordinator/rounds/secure-mode.js';
 import { modelSpecJson } from '../../../proto/model-spec.js';
-import { signedFederationOf } from '../signed-federation.js';
+import { membersYaml, signedFederationOf } from '../signed-federation.js';
 import { serveOnLoopback, testRoundPlan } from '../loopback-coordinator.js';
 
 /**
@@ -39,7 +39,7 @@ secureAggregation: { quantization: { clipRange: 1, levels: 1048577 } }
 training: { clipNorm: 1, exampleCap: 100 }
 deadlines: { advertiseKeys: 3000, graphNonce: 3000, shareKeys: 3000, shareCheck: 3000, maskedInput: 3000, consistencyCheck: 3000, unmasking: 3000, training: 100 }
 members:
-${identities.map((id, i) => `  - { name: m${i + 1}, publicKey: ${Buffer.from(id.publicKey).toString('hex')} }`).join('\n')}
+${membersYaml(identities)}
 `);
 const weighting = {
   quantizer: config.secureAggregation.quantization,
