@@ -1,6 +1,24 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** ESLint settings refusing imports from `folder/` into the layers it must not depend on. */
+function layer(folder, forbidden) {
+  return {
+    files: [`${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: forbidden.map((above) => ({
+            group: [`**/${above}/**`],
+            message: `${folder}/ may not import ${above}/ (see docs/architecture.md, "Layers").`,
+          })),
+        },
+      ],
+    },
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/'] },
   js.configs.recommended,
@@ -41,6 +59,12 @@ export default tseslint.config(
       ],
     },
   },
+  // Layers: the coordinator and the SDK meet only on the wire, and neither ships the lab; cli/ is the
+  // composition root that wires them into the `cohort` command.
+  layer('coordinator', ['client-sdk', 'simulations', 'cli', 'bench']),
+  layer('client-sdk', ['coordinator', 'simulations', 'cli', 'bench']),
+  layer('proto', ['coordinator', 'client-sdk', 'simulations', 'cli', 'bench']),
+  layer('simulations', ['cli', 'bench']),
   {
     // node:test's test() and describe() return promises the runner itself awaits.
     files: ['test/**/*.ts'],

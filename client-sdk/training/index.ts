@@ -30,4 +30,4 @@ export {
   trainingPasses,
   withLocalSchedule,
   type LocalSchedule,
-} from './schedule.js';
+} from '../../aggregation/training/schedule.js';

@@ -2,7 +2,7 @@ import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import { seededRandom } from '../../aggregation/crypto/random-source.js';
 import type { TF } from './backend.js';
 import { SHUFFLE_STREAM, streamSeed } from './models.js';
-import { checkSchedule, trainingPasses } from './schedule.js';
+import { checkSchedule, trainingPasses } from '../../aggregation/training/schedule.js';
 
 /** Row-major features (`rows × features`) and binary labels (`rows × output units`, each 0 or 1). */
 export interface TrainingData {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { clippingSchema, privacySchema } from '../../aggregation/privacy/privacy-schema.js';
 import { aggregationSchema } from '../../aggregation/robust/rule-schema.js';
-import { withLocalSchedule } from '../../client-sdk/training/schedule.js';
+import { withLocalSchedule } from '../../aggregation/training/schedule.js';
 
 /*
  * Every check states what it expects ("expected …"); the loader appends the value it received, so an

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { withLocalSchedule } from '../../client-sdk/training/schedule.js';
+import { withLocalSchedule } from '../../aggregation/training/schedule.js';
 import { clippingSchema, privacySchema } from '../../aggregation/privacy/privacy-schema.js';
 import { aggregationSchema } from '../../aggregation/robust/rule-schema.js';
 import { ATTACK_NAMES, isAttackName } from '../attacks/index.js';

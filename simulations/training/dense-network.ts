@@ -1,7 +1,7 @@
 import { seededRandom, type RandomSource } from '../../aggregation/crypto/random-source.js';
 import { InvalidArgumentError } from '../../aggregation/errors.js';
 import type { TabularSplit } from '../../client-sdk/datasets/tabular.js';
-import { trainingPasses } from '../../client-sdk/training/schedule.js';
+import { trainingPasses } from '../../aggregation/training/schedule.js';
 
 /**
  * Dense networks for the simulator, in plain typed arrays: logistic regression or an MLP with sigmoid

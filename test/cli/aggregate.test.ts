@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { InvalidArgumentError } from '../../aggregation/errors.js';
-import { runAggregate } from '../../coordinator/cli/aggregate.js';
+import { runAggregate } from '../../cli/aggregate.js';
 
 const five = JSON.stringify({
   updates: [

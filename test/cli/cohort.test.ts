@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** The `cohort` command as an operator runs it: a real process, its exit code and output. */
-const CLI = fileURLToPath(new URL('../../coordinator/cli/cohort.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../cli/cohort.js', import.meta.url));
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const dataDir = process.env['COHORT_DATA_DIR'] ?? resolve(repoRoot, '../shared/datasets');
 

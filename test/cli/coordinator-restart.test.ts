@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { cryptoReady } from '../../aggregation/index.js';
 import { writeIdentityFile } from '../../client-sdk/identity.js';
 import { CheckpointStore } from '../../coordinator/store/index.js';
-import { signFederation } from '../../coordinator/cli/federation-manifest.js';
+import { signFederation } from '../../cli/federation-manifest.js';
 
 /**
  * The operator's worst ordinary day: the coordinator process is SIGKILLed between rounds. Restarted with
@@ -18,7 +18,7 @@ import { signFederation } from '../../coordinator/cli/federation-manifest.js';
  * a connection, rejoin on their own and the federation finishes.
  */
 await cryptoReady();
-const CLI = fileURLToPath(new URL('../../coordinator/cli/cohort.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../cli/cohort.js', import.meta.url));
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const dataDir = process.env['COHORT_DATA_DIR'] ?? resolve(repoRoot, '../shared/datasets');
 const SITES = ['cleveland', 'hungarian', 'va'];

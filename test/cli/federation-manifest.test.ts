@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** `cohort federation sign|verify` and the coordinator's manifest check, as an operator runs them. */
-const CLI = fileURLToPath(new URL('../../coordinator/cli/cohort.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../cli/cohort.js', import.meta.url));
 
 function cohort(...args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UsageError } from '../../coordinator/cli/args.js';
-import { runPrivacy, type PrivacyOptions } from '../../coordinator/cli/privacy.js';
+import { UsageError } from '../../cli/args.js';
+import { runPrivacy, type PrivacyOptions } from '../../cli/privacy.js';
 
 const MNIST: PrivacyOptions = { samplingRate: 256 / 60000, noiseMultiplier: 1.1, steps: 14063, delta: 1e-5 };
 

@@ -11,7 +11,7 @@ import {
   trainLocally,
   type TF,
 } from '../../client-sdk/training/index.js';
-import { loadFederationModel } from '../../coordinator/cli/federation-model.js';
+import { loadFederationModel } from '../../cli/federation-model.js';
 import { ConfigError } from '../../coordinator/config/index.js';
 import { parseModelSpec } from '../../proto/model-spec.js';
 

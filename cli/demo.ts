@@ -9,9 +9,9 @@ import {
   HEART_DISEASE_SITES,
   resolveDataDir,
   verifyDataset,
-} from '../../client-sdk/datasets/index.js';
-import { formatRoundProgress } from '../progress.js';
-import { writeIdentityFile } from '../../client-sdk/identity.js';
+} from '../client-sdk/datasets/index.js';
+import { formatRoundProgress } from '../coordinator/progress.js';
+import { writeIdentityFile } from '../client-sdk/identity.js';
 import { signFederation } from './federation-manifest.js';
 
 export interface DemoOptions {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RandomSource } from '../../aggregation/crypto/random-source.js';
+import type { RandomSource } from '../crypto/random-source.js';
 
 /**
  * How much a member trains in a round: `epochs` full passes over its data, or exactly `steps`

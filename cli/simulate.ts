@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { cryptoReady } from '../../aggregation/crypto/sodium.js';
-import { resolveDataDir } from '../../client-sdk/datasets/index.js';
-import { renderMatrixMarkdown, renderReport } from '../../simulations/report/index.js';
-import { loadScenario } from '../../simulations/scenarios/load.js';
-import { simulate, writeOutputs } from '../../simulations/simulate.js';
+import { cryptoReady } from '../aggregation/crypto/sodium.js';
+import { resolveDataDir } from '../client-sdk/datasets/index.js';
+import { renderMatrixMarkdown, renderReport } from '../simulations/report/index.js';
+import { loadScenario } from '../simulations/scenarios/load.js';
+import { simulate, writeOutputs } from '../simulations/simulate.js';
 import { progressBar } from './progress-bar.js';
-import { runScenarioOverGrpc } from './simulate-grpc.js';
+import { runScenarioOverGrpc } from '../simulations/engine/grpc-transport.js';
 
 export interface SimulateCommand {
   readonly scenario: string;

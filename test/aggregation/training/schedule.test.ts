@@ -8,7 +8,7 @@ import {
   scheduleAsWritten,
   trainingPasses,
   withLocalSchedule,
-} from '../../../client-sdk/training/schedule.js';
+} from '../../../aggregation/training/schedule.js';
 
 const isPermutationOf = (order: ArrayLike<number>, n: number): boolean =>
   order.length === n &&

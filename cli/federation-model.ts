@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { buildModel, flattenWeights, type TF } from '../../client-sdk/training/index.js';
-import type { ModelSpec } from '../../proto/model-spec.js';
-import type { ModelConfig } from '../config/index.js';
-import { ConfigError } from '../config/index.js';
+import { buildModel, flattenWeights, type TF } from '../client-sdk/training/index.js';
+import type { ModelSpec } from '../proto/model-spec.js';
+import type { ModelConfig } from '../coordinator/config/index.js';
+import { ConfigError } from '../coordinator/config/index.js';
 
 export interface FederationModel {
   readonly spec: ModelSpec;

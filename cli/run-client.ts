@@ -1,15 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { cryptoReady } from '../../aggregation/crypto/sodium.js';
-import { CohortClient, type ClientEvent, type TlsOptions } from '../../client-sdk/cohort-client.js';
-import { HEART_DISEASE_SITES, loadHeartDisease, resolveDataDir } from '../../client-sdk/datasets/index.js';
-import { readIdentityFile } from '../../client-sdk/identity.js';
-import type { ManifestPin } from '../../proto/federation-manifest.js';
-import {
-  assignWeights,
-  buildModelFromSpec,
-  evaluate,
-  loadTensorFlow,
-} from '../../client-sdk/training/index.js';
+import { cryptoReady } from '../aggregation/crypto/sodium.js';
+import { CohortClient, type ClientEvent, type TlsOptions } from '../client-sdk/cohort-client.js';
+import { HEART_DISEASE_SITES, loadHeartDisease, resolveDataDir } from '../client-sdk/datasets/index.js';
+import { readIdentityFile } from '../client-sdk/identity.js';
+import type { ManifestPin } from '../proto/federation-manifest.js';
+import { assignWeights, buildModelFromSpec, evaluate, loadTensorFlow } from '../client-sdk/training/index.js';
 
 export interface ClientRunOptions {
   readonly coordinator: string;

@@ -5,30 +5,25 @@ import * as grpc from '@grpc/grpc-js';
 import { stringify } from 'yaml';
 import { signingKeyPairFromSeed } from '../../aggregation/crypto/signature.js';
 import { seededRandom } from '../../aggregation/crypto/random-source.js';
-import { scheduleAsWritten } from '../../client-sdk/training/schedule.js';
+import { scheduleAsWritten } from '../../aggregation/training/schedule.js';
 import { CohortClient } from '../../client-sdk/cohort-client.js';
 import type { LocalTrainer } from '../../client-sdk/trainer.js';
 import { loadCohortProto } from '../../proto/load.js';
 import { modelSpecJson, type ModelSpec } from '../../proto/model-spec.js';
-import type { BackdoorTrigger } from '../../simulations/attacks/index.js';
-import { taggedBytes, taggedRandom, uniformDraw } from '../../simulations/data/samplers.js';
-import type { Consortium } from '../../simulations/engine/consortium.js';
-import {
-  evaluateModel,
-  finalResultOf,
-  rejectedSites,
-  roundResultOf,
-} from '../../simulations/engine/evaluate.js';
-import { architectureOf, preparePoisoning, type RunSettings } from '../../simulations/engine/run-scenario.js';
-import type { RoundResult, SimulationRun } from '../../simulations/report/results.js';
-import type { Scenario } from '../../simulations/scenarios/schema.js';
-import { initialWeights, trainDense } from '../../simulations/training/dense-network.js';
-import { federationManifestOf, parseFederationConfig } from '../config/index.js';
+import type { BackdoorTrigger } from '../attacks/index.js';
+import { taggedBytes, taggedRandom, uniformDraw } from '../data/samplers.js';
+import type { Consortium } from './consortium.js';
+import { evaluateModel, finalResultOf, rejectedSites, roundResultOf } from './evaluate.js';
+import { architectureOf, preparePoisoning, type RunSettings } from './run-scenario.js';
+import type { RoundResult, SimulationRun } from '../report/results.js';
+import type { Scenario } from '../scenarios/schema.js';
+import { initialWeights, trainDense } from '../training/dense-network.js';
+import { federationManifestOf, parseFederationConfig } from '../../coordinator/config/index.js';
 import { signedManifestFile } from '../../proto/federation-manifest.js';
-import { Federation } from '../federation.js';
-import { CoordinatorService } from '../grpc/service.js';
-import { Membership } from '../membership.js';
-import { CheckpointStore } from '../store/index.js';
+import { Federation } from '../../coordinator/federation.js';
+import { CoordinatorService } from '../../coordinator/grpc/service.js';
+import { Membership } from '../../coordinator/membership.js';
+import { CheckpointStore } from '../../coordinator/store/index.js';
 
 /** Local training must end within these; a straggler takes longer than both together and misses the round. */
 const TRAINING_DEADLINE_MS = 2_000;

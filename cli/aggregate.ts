@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../../aggregation/errors.js';
-import { createRobustRule, type RobustRuleConfig } from '../../aggregation/robust/index.js';
+import { InvalidArgumentError } from '../aggregation/errors.js';
+import { createRobustRule, type RobustRuleConfig } from '../aggregation/robust/index.js';
 
 /** `cohort aggregate` options: the rule and its parameters, as given on the command line. */
 export interface AggregateOptions {

@@ -1,20 +1,25 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { cryptoReady } from '../../aggregation/crypto/sodium.js';
-import { loadTensorFlow } from '../../client-sdk/training/index.js';
-import { loadCohortProto } from '../../proto/load.js';
-import { decodePublicKey, loadFederationConfig, loadServedManifest, splitListen } from '../config/index.js';
-import { modelSpecJson } from '../../proto/model-spec.js';
-import { Federation } from '../federation.js';
-import { createJsonLog } from '../logging.js';
-import { formatRoundProgress } from '../progress.js';
-import { widenReceiveWindow } from '../grpc/flow-control.js';
-import { HealthService } from '../grpc/health.js';
-import { CoordinatorService } from '../grpc/service.js';
-import { Membership } from '../membership.js';
-import { ParallelMaskRemover } from '../parallel-unmask.js';
-import { CheckpointStore } from '../store/index.js';
+import { cryptoReady } from '../aggregation/crypto/sodium.js';
+import { loadTensorFlow } from '../client-sdk/training/index.js';
+import { loadCohortProto } from '../proto/load.js';
+import {
+  decodePublicKey,
+  loadFederationConfig,
+  loadServedManifest,
+  splitListen,
+} from '../coordinator/config/index.js';
+import { modelSpecJson } from '../proto/model-spec.js';
+import { Federation } from '../coordinator/federation.js';
+import { createJsonLog } from '../coordinator/logging.js';
+import { formatRoundProgress } from '../coordinator/progress.js';
+import { widenReceiveWindow } from '../coordinator/grpc/flow-control.js';
+import { HealthService } from '../coordinator/grpc/health.js';
+import { CoordinatorService } from '../coordinator/grpc/service.js';
+import { Membership } from '../coordinator/membership.js';
+import { ParallelMaskRemover } from '../coordinator/parallel-unmask.js';
+import { CheckpointStore } from '../coordinator/store/index.js';
 import { loadFederationModel } from './federation-model.js';
 
 export interface CoordinatorIo {

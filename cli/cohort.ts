@@ -1,22 +1,22 @@
 #!/usr/bin/env node
-import { cryptoReady } from '../../aggregation/crypto/sodium.js';
+import { cryptoReady } from '../aggregation/crypto/sodium.js';
 import {
   DATASET_NAMES,
   downloadDataset,
   isDatasetName,
   resolveDataDir,
-} from '../../client-sdk/datasets/index.js';
-import { ensureMallocTuning } from '../malloc-tuning.js';
+} from '../client-sdk/datasets/index.js';
+import { ensureMallocTuning } from '../coordinator/malloc-tuning.js';
 import { flag, parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { runAggregate } from './aggregate.js';
 import { runDemo } from './demo.js';
 import { runPrivacy } from './privacy.js';
 import { runSimulate } from './simulate.js';
-import { writeIdentityFile } from '../../client-sdk/identity.js';
+import { writeIdentityFile } from '../client-sdk/identity.js';
 import { runClient } from './run-client.js';
 import { runCoordinator } from './run-coordinator.js';
 import { signFederation, verifyFederation } from './federation-manifest.js';
-import type { ManifestPin } from '../../proto/federation-manifest.js';
+import type { ManifestPin } from '../proto/federation-manifest.js';
 
 const HELP: Record<string, string> = {
   '': `cohort — federated learning with secure aggregation

@@ -2,8 +2,8 @@ import {
   DEFAULT_RDP_ORDERS,
   epsilonFromRdp,
   type RdpConversion,
-} from '../../aggregation/privacy/rdp-conversion.js';
-import { rdpOfEvent } from '../../aggregation/privacy/privacy-events.js';
+} from '../aggregation/privacy/rdp-conversion.js';
+import { rdpOfEvent } from '../aggregation/privacy/privacy-events.js';
 import { UsageError } from './args.js';
 
 /** `cohort privacy`: (ε, δ) of DP training with the Poisson-subsampled Gaussian mechanism. */

@@ -1,16 +1,20 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { cryptoReady } from '../../aggregation/crypto/sodium.js';
-import { readIdentityFile } from '../../client-sdk/identity.js';
+import { cryptoReady } from '../aggregation/crypto/sodium.js';
+import { readIdentityFile } from '../client-sdk/identity.js';
 import {
   encodeSignedManifest,
   signManifest,
   verifySignedManifest,
   type ManifestPin,
   type VerifiedManifest,
-} from '../../proto/federation-manifest.js';
-import { modelSpecJson } from '../../proto/model-spec.js';
-import { federationManifestOf, loadFederationConfig, manifestMismatches } from '../config/index.js';
+} from '../proto/federation-manifest.js';
+import { modelSpecJson } from '../proto/model-spec.js';
+import {
+  federationManifestOf,
+  loadFederationConfig,
+  manifestMismatches,
+} from '../coordinator/config/index.js';
 import { loadModelSpec } from './federation-model.js';
 
 /**
